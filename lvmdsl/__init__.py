@@ -1,0 +1,11 @@
+"""lvmdsl: declare a probabilistic model; the library derives its inference algorithm."""
+
+from .frontend.expr import Const, ModelError, dot, exp, log, sigmoid, sqrt
+from .frontend.model import Model, Plate, RandomVariable, distribution_constructors, plate
+
+from .derive.derivation import Derivation, derive
+from .derive.verify import VerifyReport, verify
+
+globals().update(distribution_constructors())
+
+__version__ = "0.1.0"

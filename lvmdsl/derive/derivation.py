@@ -1,0 +1,75 @@
+"""``lv.derive(model)``: every unknown's complete conditional, derived without data.
+
+The ``Derivation`` is a read-only mapping from unknown names to ``Conditional`` (or
+``NonConjugate``) objects, with the presentations a reader needs: ``print(d)``, ``d.explain``,
+``d.to_latex`` and the notebook reprs, all produced by ``lvmdsl.explain`` from these objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..frontend.model import Model
+from ..graph.validate import prepare
+from .conditionals import Conditional, NonConjugate, derive_conditional
+
+
+class Derivation(Mapping):
+    """The complete conditionals of a model's unknowns, in declaration order."""
+
+    def __init__(self, model: Model, conditionals: dict, graph):
+        self.model, self.graph = model, graph
+        self._c = conditionals
+
+    def __getitem__(self, name) -> Conditional | NonConjugate:
+        if name not in self._c:
+            observed = name in self.model.variables
+            hint = " (it is observed, so it has no conditional)" if observed else ""
+            raise KeyError(f"{name!r} is not an unknown of model {self.model.name!r}{hint}; "
+                           f"the unknowns are {', '.join(self._c)}")
+        return self._c[name]
+
+    def __iter__(self):
+        return iter(self._c)
+
+    def __len__(self):
+        return len(self._c)
+
+    @property
+    def not_conjugate(self) -> dict:
+        """Unknowns without an exact conditional, with the reason for each."""
+        return {k: c.reason for k, c in self._c.items() if not c.conjugate}
+
+    def explain(self, name: str) -> str:
+        """The step-by-step derivation of one conditional, as plain text."""
+        from ..explain.text import explain_conditional
+        return explain_conditional(self[name])
+
+    def to_latex(self, name: str | None = None) -> str:
+        from ..explain.latex import derivation_latex
+        return derivation_latex(self, name)
+
+    def _repr_latex_(self):
+        return self.to_latex_document()
+
+    def to_latex_document(self) -> str:
+        from ..explain.latex import derivation_latex_display
+        return derivation_latex_display(self)
+
+    def _repr_markdown_(self):
+        from ..explain.markdown import derivation_markdown
+        return derivation_markdown(self)
+
+    def __str__(self):
+        from ..explain.text import derivation_text
+        return derivation_text(self)
+
+    def __repr__(self):
+        return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
+
+
+def derive(model: Model) -> Derivation:
+    """Derive the complete conditional of every unknown of ``model`` (no data needed)."""
+    graph = prepare(model)
+    out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
+    return Derivation(model, out, graph)

@@ -1,0 +1,1 @@
+"""Front ends: the embedded Python model language (later also a text grammar)."""

@@ -1,0 +1,124 @@
+"""Matrix atoms for elementwise symbolic algebra.
+
+Vector and matrix quantities are handled as numpy object arrays of sympy scalars, one per
+entry.  Two matrix functions cannot be written entrywise without blowing up: the inverse and the
+log-determinant.  When their argument is a model variable (its entries are ``M[lead..., d, e]``)
+they become atoms instead: ``LogDet(M, lead...)`` and the entries of an ``M_inv`` base, which are
+exactly the sufficient statistics of the Wishart and inverse-Wishart families.  Numeric
+arguments are evaluated at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+#: label of an inverse base -> label of the matrix it inverts
+INVERSE_SUFFIX = "_inv"
+
+
+class LogDet(sp.Function):
+    """log |M[lead...]| for the matrix-valued variable ``M``; args are (M, *lead indices)."""
+
+    nargs = None
+
+    def _latex(self, printer):
+        base, *lead = self.args
+        inner = printer._print(base) + ("_{" + ",".join(printer._print(i) for i in lead) + "}" if lead else "")
+        return r"\log\left|" + inner + r"\right|"
+
+    def _sympystr(self, printer):
+        base, *lead = self.args
+        idx = "[" + ", ".join(printer._print(i) for i in lead) + "]" if lead else ""
+        return f"logdet({printer._print(base)}{idx})"
+
+
+class MatrixAtomError(ValueError):
+    """A matrix function was applied to an expression that is neither numeric nor a variable."""
+
+
+def _is_numeric(arr: np.ndarray) -> bool:
+    return all(getattr(sp.sympify(v), "is_number", False) for v in arr.flat)
+
+
+def _variable_matrix(arr: np.ndarray):
+    """If ``arr`` is the full matrix of one variable element, return (base label, lead indices)."""
+    arr = np.asarray(arr, dtype=object)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        return None
+    first = arr[0, 0]
+    if not isinstance(first, sp.Indexed):
+        return None
+    label = first.base.label
+    lead = first.indices[:-2]
+    D = arr.shape[0]
+    for d in range(D):
+        for e in range(D):
+            v = arr[d, e]
+            if not isinstance(v, sp.Indexed) or v.base.label != label or v.indices[:-2] != lead:
+                return None
+            if set(v.indices[-2:]) != {sp.Integer(d), sp.Integer(e)}:
+                return None
+    return label, tuple(lead)
+
+
+def logdet(P):
+    """log|P| for a numeric matrix or a variable's matrix (object array of its entries)."""
+    arr = np.asarray(P, dtype=object)
+    if _is_numeric(arr):
+        sign, val = np.linalg.slogdet(arr.astype(float))
+        if sign <= 0:
+            raise MatrixAtomError("matrix is not positive definite")
+        return sp.Float(val)
+    found = _variable_matrix(arr)
+    if found is None:
+        raise MatrixAtomError(
+            "log-determinant of a matrix expression: give the matrix as a variable or a constant")
+    label, lead = found
+    label = str(label)
+    if label.endswith(INVERSE_SUFFIX):
+        return -LogDet(sp.Symbol(label[: -len(INVERSE_SUFFIX)]), *lead)
+    return LogDet(sp.Symbol(label), *lead)
+
+
+def inverse(P):
+    """The inverse of a numeric matrix, or the entries of ``M_inv`` for a variable's matrix."""
+    arr = np.asarray(P, dtype=object)
+    if _is_numeric(arr):
+        inv = np.linalg.inv(arr.astype(float))
+        return np.vectorize(sp.Float, otypes=[object])(inv)
+    found = _variable_matrix(arr)
+    if found is None:
+        raise MatrixAtomError("inverse of a matrix expression: give the matrix as a variable or a constant")
+    label, lead = found
+    label = str(label)
+    if label.endswith(INVERSE_SUFFIX):
+        base = sp.IndexedBase(label[: -len(INVERSE_SUFFIX)])
+    else:
+        base = sp.IndexedBase(label + INVERSE_SUFFIX)
+    D = arr.shape[0]
+    out = np.empty((D, D), dtype=object)
+    for d in range(D):
+        for e in range(D):
+            i, j = (d, e) if d <= e else (e, d)   # symmetric: keep the upper-triangle atom
+            out[d, e] = base[(*lead, i, j)]
+    return out
+
+
+def multigammaln_sym(a, D: int):
+    """log of the multivariate gamma function Gamma_D(a), symbolic."""
+    return sp.Rational(D * (D - 1), 4) * sp.log(sp.pi) + sum(
+        sp.loggamma(a - sp.Rational(j, 2)) for j in range(D))
+
+
+def quad_form(u, P, v):
+    """sum_{d,e} u_d P_de v_e for object (or numeric) arrays."""
+    u, v, P = (np.asarray(t, dtype=object) for t in (u, v, P))
+    return sp.Add(*[u[d] * P[d, e] * v[e] for d in range(len(u)) for e in range(len(v))])
+
+
+def trace_product(A, B):
+    """tr(A B) = sum_{d,e} A_de B_ed."""
+    A, B = (np.asarray(t, dtype=object) for t in (A, B))
+    D = A.shape[0]
+    return sp.Add(*[A[d, e] * B[e, d] for d in range(D) for e in range(D)])
