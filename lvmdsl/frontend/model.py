@@ -198,8 +198,13 @@ def _check_literal_params(name: str, fam: Family, exprs: dict):
     for kw, e in exprs.items():
         value = e.value.astype(float)
         if fam.canonical_keyword(kw) != kw:
-            if np.any(value == 0) or (value.ndim == 2 and kw == "cov" and np.linalg.det(value) <= 0):
-                raise ModelError(f"variable {name!r}: {kw} must be positive (definite), got {e.value.tolist()}")
+            if value.ndim >= 2:
+                bad = not np.allclose(value, np.swapaxes(value, -1, -2)) or np.any(np.linalg.eigvalsh(value) <= 0)
+            else:
+                bad = np.any(value <= 0)
+            if bad:
+                what = "symmetric positive definite" if value.ndim >= 2 else "positive"
+                raise ModelError(f"variable {name!r}: {kw} must be {what}, got {e.value.tolist()}")
             value = fam.to_canonical(kw, value)
         canon[fam.canonical_keyword(kw)] = value
     for k, v in fam.defaults.items():

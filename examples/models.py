@@ -1,0 +1,77 @@
+"""The example models of the docs and benchmarks, each a function returning a fresh ``lv.Model``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import lvmdsl as lv
+
+
+def gmm(K: int = 3):
+    """1-D Gaussian mixture with Dirichlet weights, Normal means and Gamma precisions."""
+    with lv.Model("gmm") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.Normal("mu", mean=0.0, var=100.0)
+            tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.Normal("x", mean=mu[z], precision=tau[z], observed=True)
+    return m
+
+
+def linear_regression(D: int = 5):
+    """Bayesian linear regression: w ~ MVN(0, 10 I), noise precision ~ Gamma, y ~ Normal(X w, 1/tau)."""
+    with lv.Model("linreg") as m:
+        w = lv.MultivariateNormal("w", mean=np.zeros(D), cov=10.0 * np.eye(D))
+        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=(D,))
+            lv.Normal("y", mean=lv.dot(X, w), precision=tau, observed=True)
+    return m
+
+
+def matrix_factorisation(n_rows: int = 20, n_cols: int = 15, rank: int = 3):
+    """Bayesian matrix factorisation over the observed entries o: r[o] ~ Normal(u[row[o]] . v[col[o]], 1/tau)."""
+    with lv.Model("bmf") as m:
+        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("i", n_rows):
+            u = lv.MultivariateNormal("u", mean=np.zeros(rank), precision=np.eye(rank))
+        with lv.plate("j", n_cols):
+            v = lv.MultivariateNormal("v", mean=np.zeros(rank), precision=np.eye(rank))
+        with lv.plate("o", "O"):
+            row = lv.Const("row", shape=())
+            col = lv.Const("col", shape=())
+            lv.Normal("r", mean=lv.dot(u[row], v[col]), precision=tau, observed=True)
+    return m
+
+
+def logistic_regression(D: int = 3):
+    """Logistic regression: the weights are not conjugate (the derivation says which term)."""
+    with lv.Model("logreg") as m:
+        w = lv.MultivariateNormal("w", mean=np.zeros(D), cov=np.eye(D))
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=(D,))
+            lv.Bernoulli("y", p=lv.sigmoid(lv.dot(X, w)), observed=True)
+    return m
+
+
+def pumps():
+    """The BUGS Pumps model: theta[i] ~ Gamma(alpha, beta); alpha (a Gamma shape) is not conjugate."""
+    with lv.Model("pumps") as m:
+        alpha = lv.Exponential("alpha", rate=1.0)
+        beta = lv.Gamma("beta", shape=0.1, rate=1.0)
+        with lv.plate("i", "N"):
+            t = lv.Const("t", shape=())
+            theta = lv.Gamma("theta", shape=alpha, rate=beta)
+            lv.Poisson("x", rate=theta * t, observed=True)
+    return m
+
+
+MODELS = {
+    "gmm": gmm,
+    "linear_regression": linear_regression,
+    "matrix_factorisation": matrix_factorisation,
+    "logistic_regression": logistic_regression,
+    "pumps": pumps,
+}
