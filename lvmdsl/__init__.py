@@ -8,4 +8,6 @@ from .derive.verify import VerifyReport, verify
 
 globals().update(distribution_constructors())
 
+from .explain.table import conjugacy_table  # noqa: E402  (needs the constructors above)
+
 __version__ = "0.1.0"

@@ -118,3 +118,21 @@ def test_explain_lists_every_step():
                  "4. Natural parameters", "5. mu[k] | rest ~ Normal"):
         assert step in text
     assert "zc[n] = k" in text
+
+
+def test_conjugacy_table_is_derived_by_the_engine():
+    table = lv.conjugacy_table()
+    rows = {(r.prior, r.likelihood): r for r in table}
+    gp = rows[("Gamma", "Poisson")]
+    assert gp.posterior == "Gamma" and gp.rule == "conjugate Gamma"
+    shape, rate, N = sp.Symbol("shape"), sp.Symbol("rate"), sp.Symbol("N", integer=True, positive=True)
+    assert sp.simplify(gp.params["rate"] - (rate + N)) == 0
+    assert rows[("Dirichlet", "Categorical")].posterior == "Dirichlet"
+    assert "| Gamma | Poisson |" in table.to_markdown()
+
+
+def test_latex_and_markdown_presentations():
+    d = lv.derive(mixture_model())
+    assert r"\sum_{n=0}^{N - 1}" in d.to_latex("mu")
+    assert "| `mu` | conjugate Normal |" in d._repr_markdown_()
+    assert d._repr_latex_().startswith("$$")

@@ -68,7 +68,7 @@ class Conditional:
         if not factor.direct:
             for l, k in zip(factor.lead, own):
                 coef = coef * sp.KroneckerDelta(l, k)
-        return sp.Sum(coef, *limits) if limits else coef
+        return tidy_sum(coef, limits)
 
     @cached_property
     def natural(self) -> list:
@@ -146,6 +146,22 @@ class Conditional:
 
     def __repr__(self):
         return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
+
+
+def tidy_sum(coef, limits) -> sp.Expr:
+    """Sum of ``coef`` over ``limits`` with factors free of the summation indices pulled out.
+
+    ``Sum(-tau[k]/2 * [z[n]=k])`` reads as ``-tau[k]/2 * Sum([z[n]=k])``; a sum of a constant
+    becomes the constant times the plate size.  An exact rewrite, for readability only.
+    """
+    if not limits:
+        return coef
+    indices = [l[0] for l in limits]
+    out = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(coef)):
+        outside, inside = term.as_independent(*indices, as_Add=False)
+        out += outside * (sp.Sum(inside, *limits).doit() if inside == 1 else sp.Sum(inside, *limits))
+    return out
 
 
 class NonConjugate:

@@ -17,6 +17,9 @@ def _s(e) -> str:
 def conditional_summary(c) -> str:
     if not c.conjugate:
         return f"{c.name} | rest: NOT CONJUGATE: {c.reason}"
+    if c.rule == "enumeration":
+        logits = ", ".join(_s(phi) for phi in c.natural)
+        return f"{element_label(c)} | rest ~ {c.family.name}(p ∝ exp([{logits}]))   [{c.rule_name}]"
     params = ", ".join(f"{k}={_s(v)}" for k, v in c.params.items())
     return f"{element_label(c)} | rest ~ {c.family.name}({params})   [{c.rule_name}]"
 

@@ -213,7 +213,7 @@ class MultivariateNormal(Family):
         D, h, quad = self._split(eta)
         J = self._precision_from(D, quad, lambda: np.empty((D, D), dtype=object))
         Jm = sp.ImmutableMatrix(J.tolist())
-        mean = sp.MatMul(sp.Inverse(Jm), sp.ImmutableMatrix(list(h)), evaluate=False)
+        mean = matrix.Solve(Jm, sp.ImmutableMatrix(list(h)))
         return {"mean": mean, "precision": Jm}
 
     def from_natural(self, eta):

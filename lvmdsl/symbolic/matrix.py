@@ -33,6 +33,20 @@ class LogDet(sp.Function):
         return f"logdet({printer._print(base)}{idx})"
 
 
+class Solve(sp.Function):
+    """J^{-1} h, kept unevaluated: a posterior mean shown without inverting a symbolic matrix."""
+
+    nargs = 2
+
+    def _latex(self, printer):
+        J, h = self.args
+        return r"\left(" + printer._print(J) + r"\right)^{-1} " + printer._print(h)
+
+    def _sympystr(self, printer):
+        J, h = self.args
+        return f"inverse({printer._print(J)}) * {printer._print(h)}"
+
+
 class MatrixAtomError(ValueError):
     """A matrix function was applied to an expression that is neither numeric nor a variable."""
 
