@@ -5,19 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import lvmdsl as lv
-
-
-def gmm(K: int = 3):
-    """1-D Gaussian mixture with Dirichlet weights, Normal means and Gamma precisions."""
-    with lv.Model("gmm") as m:
-        pi = lv.Dirichlet("pi", alpha=np.ones(K))
-        with lv.plate("k", K):
-            mu = lv.Normal("mu", mean=0.0, var=100.0)
-            tau = lv.Gamma("tau", shape=1.0, rate=1.0)
-        with lv.plate("n", "N"):
-            z = lv.Categorical("z", p=pi)
-            lv.Normal("x", mean=mu[z], precision=tau[z], observed=True)
-    return m
+from lvmdsl.demo import gmm_model as gmm  # the README's mixture, declared once
 
 
 def linear_regression(D: int = 5):
