@@ -12,7 +12,8 @@ def quadrature_moments(model, env: dict, name: str, index: tuple, lo: float, hi:
     """Mean and variance of one scalar element of ``name`` under prior x likelihood, by quadrature.
 
     The unnormalised density is the model's numeric log-joint with that element varied and the
-    rest of ``env`` fixed: no derived formula is involved.
+    rest of ``env`` fixed: no derived formula is involved.  ``lo``/``hi`` may be infinite; the
+    integral is split at ``points`` (a point of high density), which also sets the scale.
     """
     env, sizes = bind_data(model, env)
     base = np.array(env[name], dtype=float, copy=True)
@@ -22,13 +23,19 @@ def quadrature_moments(model, env: dict, name: str, index: tuple, lo: float, hi:
         arr = base.copy()
         arr[index] = t
         vals[name] = arr
-        return log_joint(model, vals, sizes)
+        with np.errstate(all="ignore"):
+            v = log_joint(model, vals, sizes)
+        return v if np.isfinite(v) else -np.inf      # boundary points (0 * log 0) carry no mass
 
-    grid = np.linspace(lo, hi, 4001)
-    lp = np.array([logp(t) for t in grid])
-    shift = lp.max()
+    centre = points[0] if points else 0.5 * (lo + hi)
+    shift = logp(centre)
     f = lambda t: np.exp(logp(t) - shift)  # noqa: E731
-    z = integrate.quad(f, lo, hi, points=points, limit=200, epsabs=0, epsrel=1e-10)[0]
-    m1 = integrate.quad(lambda t: t * f(t), lo, hi, points=points, limit=200, epsabs=0, epsrel=1e-10)[0] / z
-    m2 = integrate.quad(lambda t: (t - m1) ** 2 * f(t), lo, hi, points=points, limit=200, epsabs=0, epsrel=1e-10)[0] / z
+
+    def integral(g):
+        parts = [(lo, centre), (centre, hi)]
+        return sum(integrate.quad(g, a, b, limit=400, epsabs=0, epsrel=1e-11)[0] for a, b in parts)
+
+    z = integral(f)
+    m1 = integral(lambda t: t * f(t)) / z
+    m2 = integral(lambda t: (t - m1) ** 2 * f(t)) / z
     return m1, m2

@@ -1,15 +1,34 @@
-"""One module per group of distribution families; ``FAMILIES`` maps each public name to its instance."""
+"""One module per distribution family; ``FAMILIES`` maps each public name to its instance."""
 
 from __future__ import annotations
 
 from .base import Distribution, Family, FamilyError, Support
-from .continuous import Dirichlet, Exponential, MultivariateNormal
-from .discrete import Bernoulli, Categorical, Poisson
+from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
+from .categorical import Categorical
+from .dirichlet import Dirichlet
+from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .inverse_gamma import InverseGamma
+from .inverse_wishart import InverseWishart
+from .laplace import Laplace
+from .lognormal import LogNormal
+from .multinomial import Multinomial
+from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
+from .pareto import Pareto
+from .poisson import Poisson
+from .student_t import StudentT
+from .uniform import Uniform
+from .wishart import Wishart
 
 FAMILIES: dict[str, Family] = {cls.name: cls() for cls in (
-    Normal, Gamma, Exponential, Dirichlet, MultivariateNormal, Bernoulli, Categorical, Poisson)}
+    Normal, Gamma, InverseGamma, Beta, Exponential, Dirichlet, MultivariateNormal, Bernoulli,
+    Categorical, Poisson, Binomial, Geometric, NegativeBinomial, Multinomial, Wishart,
+    InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT)}
 
 
 def get_family(name: str) -> Family:
