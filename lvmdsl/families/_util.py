@@ -44,6 +44,13 @@ def as_array(v):
     return np.asarray(v, dtype=float)
 
 
+def take(a, *idx):
+    """a[..., idx]: trailing-axis indexing that returns a sympy scalar (not a 0-d array) for
+    object arrays, and an array over the batch for numeric ones."""
+    v = a[(Ellipsis, *idx)]
+    return v.item() if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype == object else v
+
+
 def batch_shape(*shapes, size=()) -> tuple:
     return np.broadcast_shapes(*shapes, tuple(size))
 
@@ -73,7 +80,7 @@ def dim_from_pairs(n: int) -> int:
 def pack_quadratic(M) -> list:
     """[-M_dd/2 if d == e else -M_de for d <= e]; M numeric (batch ok) or an object array."""
     M = as_array(M)
-    return [-M[..., d, e] / 2 if d == e else -M[..., d, e] for d, e in triu_pairs(M.shape[-1])]
+    return [-take(M, d, e) / 2 if d == e else -take(M, d, e) for d, e in triu_pairs(M.shape[-1])]
 
 
 def unpack_quadratic(eta: list, D: int):
@@ -89,16 +96,6 @@ def unpack_quadratic(eta: list, D: int):
     for (d, e), v in zip(pairs, eta):
         M[..., d, e] = M[..., e, d] = -2 * v if d == e else -v
     return M
-
-
-def sym_inv(M) -> np.ndarray:
-    """Inverse of a small symbolic matrix (object array), as an object array."""
-    return np.array(sp.Matrix(M.tolist()).inv().tolist(), dtype=object)
-
-
-def sym_solve(M, h) -> np.ndarray:
-    """M^-1 h for a small symbolic matrix and vector, as a 1-D object array."""
-    return np.array(list(sp.Matrix(M.tolist()).LUsolve(sp.Matrix(list(h)))), dtype=object)
 
 
 def is_pos_def(M) -> np.ndarray:

@@ -1,0 +1,103 @@
+"""Dirichlet(alpha): probability vectors of length K, mean alpha / sum(alpha).
+
+log p(x) = log Gamma(sum alpha) - sum_k log Gamma(alpha_k) + sum_k (alpha_k - 1) log x_k.
+Exponential-family form: T(x) = (log x_1, ..., log x_K), eta_k = alpha_k - 1,
+A(eta) = sum_k log Gamma(eta_k + 1) - log Gamma(sum_k (eta_k + 1)), h(x) = 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from scipy import special
+
+from . import _util as u
+from .base import Family, Support, as_float
+
+
+class Dirichlet(Family):
+    name = "Dirichlet"
+    params = ("alpha",)
+    alternatives = {"alpha": ("alpha",)}
+    support = Support("simplex")
+    event_ndim = 1
+    param_event_ndim = {"alpha": 1}
+
+    def event_shape(self, param_shapes):
+        if len(param_shapes["alpha"]) < 1:
+            raise ValueError("alpha must be a vector")
+        return tuple(param_shapes["alpha"][-1:])
+
+    def param_problems(self, p):
+        a = np.asarray(p["alpha"], float)
+        return (u.safe_problem(lambda: a.ndim >= 1, "alpha must be a vector")
+                or u.safe_problem(lambda: np.all(a > 0), "alpha must be positive"))
+
+    def in_support(self, x, p):
+        x = np.asarray(x, float)
+        return np.all(np.isfinite(x) & (x > 0), axis=-1) & np.isclose(x.sum(-1), 1)
+
+    # symbolic
+    def log_density(self, x, p):
+        x, a = u.sym_vector(x), u.sym_vector(p["alpha"])
+        return (sp.loggamma(sp.Add(*a)) - sp.Add(*[sp.loggamma(v) for v in a])
+                + sp.Add(*[(a[k] - 1) * sp.log(x[k]) for k in range(len(a))]))
+
+    def sufficient_stats(self, x, p=None):
+        return [sp.log(v) for v in u.sym_vector(x)]
+
+    def natural_params(self, p):
+        a = u.as_array(p["alpha"])
+        return [u.take(a, k) - 1 for k in range(a.shape[-1])]
+
+    def from_natural_sym(self, eta):
+        return {"alpha": np.array([e + 1 for e in eta], dtype=object)}
+
+    # numeric
+    def from_natural(self, eta):
+        return {"alpha": np.stack(np.broadcast_arrays(*[np.asarray(e, float) + 1 for e in eta]), axis=-1)}
+
+    def log_normaliser(self, eta):
+        a = self.from_natural(eta)["alpha"]
+        return special.gammaln(a).sum(-1) - special.gammaln(a.sum(-1))
+
+    def expected_stats(self, p):
+        a = as_float(p)["alpha"]
+        d = special.digamma(a) - special.digamma(a.sum(-1, keepdims=True))
+        return [d[..., k] for k in range(a.shape[-1])]
+
+    def logpdf(self, x, p):
+        a = as_float(p)["alpha"]
+        x = np.asarray(x, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (special.gammaln(a.sum(-1)) - special.gammaln(a).sum(-1)
+                   + special.xlogy(a - 1, x).sum(-1))
+        return np.where(self.in_support(x, p), out, -np.inf)
+
+    def sample(self, rng, p, size=()):
+        a = as_float(p)["alpha"]
+        shape = np.broadcast_shapes(a.shape[:-1], tuple(size)) + a.shape[-1:]
+        g = rng.gamma(np.broadcast_to(a, shape))
+        return g / g.sum(-1, keepdims=True)
+
+    def mean(self, p):
+        a = as_float(p)["alpha"]
+        return a / a.sum(-1, keepdims=True)
+
+    def var(self, p):
+        a = as_float(p)["alpha"]
+        a0 = a.sum(-1, keepdims=True)
+        return a * (a0 - a) / (a0**2 * (a0 + 1))
+
+    def cov(self, p):
+        """(diag(m) - m m^T) / (alpha_0 + 1) with m the mean."""
+        a = as_float(p)["alpha"]
+        m, a0 = self.mean(p), a.sum(-1)[..., None, None]
+        return (m[..., :, None] * np.eye(a.shape[-1]) - m[..., :, None] * m[..., None, :]) / (a0 + 1)
+
+    def mode(self, p):
+        """(alpha_k - 1) / (alpha_0 - K) when every alpha_k > 1 (else the mode is on the boundary: nan)."""
+        a = as_float(p)["alpha"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = (a - 1) / (a.sum(-1, keepdims=True) - a.shape[-1])
+        return np.where(np.all(a > 1, axis=-1, keepdims=True), m, np.nan)
