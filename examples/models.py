@@ -59,6 +59,7 @@ def pumps():
 MODELS = {
     "gmm": gmm,
     "linear_regression": linear_regression,
+    "linear_regression_D20": lambda: linear_regression(20),
     "matrix_factorisation": matrix_factorisation,
     "logistic_regression": logistic_regression,
     "pumps": pumps,

@@ -143,10 +143,16 @@ def canonical_terms(expr) -> list:
 def collect(target: str, stats: list, expr, factor_name: str) -> list:
     """Coefficients of ``stats`` in ``expr`` (constants dropped); raise NotConjugate otherwise."""
     coef = [sp.Integer(0)] * len(stats)
+    by_form = {s: i for i, s in enumerate(stats)}
     for term in canonical_terms(expr):
-        if not depends_on(term, target):
+        atoms = target_atoms(term, target)
+        if not atoms:
             continue
-        for i, s in enumerate(stats):
+        outside, form = term.as_independent(*atoms, as_Add=False)
+        if form in by_form:                     # the usual case: one dictionary look-up
+            coef[by_form[form]] += outside
+            continue
+        for i, s in enumerate(stats):           # forms that differ only by a factor
             ratio = term / s
             if not depends_on(ratio, target):
                 coef[i] += ratio
