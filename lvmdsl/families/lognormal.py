@@ -9,25 +9,15 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .base import Family, Support, as_float
+from .base import Support, as_float
+from .normal import Normal
 
 
-class LogNormal(Family):
+class LogNormal(Normal):
+    """A Normal on the log scale: parameterisations and natural-parameter maps are Normal's."""
+
     name = "LogNormal"
-    params = ("mean", "var")
-    alternatives = {"mean": ("mean",), "var": ("var", "sd", "precision")}
     support = Support("positive")
-    param_event_ndim = {"mean": 0, "var": 0}
-
-    def to_canonical(self, keyword, value):
-        if keyword == "sd":
-            return value**2
-        if keyword == "precision":
-            return 1 / value
-        return value
-
-    def param_problems(self, p):
-        return [] if np.all(np.asarray(p["var"]) > 0) else ["var (or sd, precision) must be positive"]
 
     def in_support(self, x, p):
         return np.isfinite(x) & (x > 0)
@@ -42,27 +32,6 @@ class LogNormal(Family):
 
     def log_base_measure(self, x, p=None):
         return -sp.log(x) - sp.log(2 * sp.pi) / 2
-
-    def natural_params(self, p):
-        return [p["mean"] / p["var"], -1 / (2 * p["var"])]
-
-    def from_natural_sym(self, eta):
-        precision = -2 * eta[1]
-        return {"mean": eta[0] / precision, "var": 1 / precision}
-
-    # numeric
-    def from_natural(self, eta):
-        e1, e2 = (np.asarray(e, float) for e in eta)
-        precision = -2 * e2
-        return {"mean": e1 / precision, "var": 1 / precision}
-
-    def log_normaliser(self, eta):
-        e1, e2 = (np.asarray(e, float) for e in eta)
-        return -(e1**2) / (4 * e2) - np.log(-2 * e2) / 2
-
-    def expected_stats(self, p):
-        p = as_float(p)
-        return [p["mean"], p["var"] + p["mean"] ** 2]
 
     def logpdf(self, x, p):
         p = as_float(p)
