@@ -11,3 +11,7 @@ globals().update(distribution_constructors())
 from .explain.table import conjugacy_table  # noqa: E402  (needs the constructors above)
 
 __version__ = "0.1.0"
+
+__all__ = ["Model", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
+           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "conjugacy_table",
+           *distribution_constructors()]

@@ -125,7 +125,7 @@ def test_conjugacy_table_is_derived_by_the_engine():
     rows = {(r.prior, r.likelihood): r for r in table}
     gp = rows[("Gamma", "Poisson")]
     assert gp.posterior == "Gamma" and gp.rule == "conjugate Gamma"
-    shape, rate, N = sp.Symbol("shape"), sp.Symbol("rate"), sp.Symbol("N", integer=True, positive=True)
+    rate, N = sp.Symbol("rate"), sp.Symbol("N", integer=True, positive=True)
     assert sp.simplify(gp.params["rate"] - (rate + N)) == 0
     assert rows[("Dirichlet", "Categorical")].posterior == "Dirichlet"
     assert "| Gamma | Poisson |" in table.to_markdown()

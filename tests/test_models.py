@@ -33,7 +33,7 @@ def test_matrix_factorisation_is_conjugate_in_each_factor(rng):
     assert d["u"].rule_name == "conjugate MultivariateNormal" and d["v"].conjugate
     O = 18
     row, col = rng.integers(0, I, O), rng.integers(0, J, O)
-    r, u, v, tau = rng.normal(size=O), rng.normal(size=(I, R)), rng.normal(size=(J, R)), 1.7
+    r, v, tau = rng.normal(size=O), rng.normal(size=(J, R)), 1.7
     post = d["u"].evaluate({"row": row, "col": col, "r": r, "v": v, "tau": tau})
     for i in range(I):
         sel = row == i

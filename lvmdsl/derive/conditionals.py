@@ -22,7 +22,7 @@ from ..graph.model_graph import ModelGraph
 from ..graph.validate import bind_data
 from ..rules.conjugate import (Factor, NotConjugate, collect, enumerate_states, localise,
                                lower_factor)
-from ..symbolic.lower import SympyBackend, plate_symbol, size_symbol
+from ..symbolic.lower import SympyBackend, param_event_shapes, plate_symbol, size_symbol, unwrap
 from ..symbolic.numeric import Evaluator, PlateFrame
 
 
@@ -206,7 +206,7 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
     elem = element.item() if element.ndim == 0 else element
     try:
         local = [localise(target, f) for f in factors]
-        n_states = target.family.finite_support_size(_shapes(target), _literal_params(target))
+        n_states = target.family.finite_support_size(param_event_shapes(target), _literal_params(target))
         if n_states is not None:
             if target.event_shape:
                 raise NotConjugate(name, "", "", "because vector-valued discrete unknowns are not enumerated")
@@ -214,7 +214,7 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
                 f.coefficients = enumerate_states(name, elem, n_states, e)
             family = target.family if target.family.name in ("Bernoulli", "Categorical") else FAMILIES["Categorical"]
             return Conditional(model, target, "enumeration", family, elem, [sp.KroneckerDelta(elem, s) for s in range(n_states)], factors, n_states)
-        prior_p = {k: _unwrap(SympyBackend(target.plates, name).lower(e)) for k, e in target.params.items()}
+        prior_p = {k: unwrap(SympyBackend(target.plates, name).lower(e)) for k, e in target.params.items()}
         stats = target.family.sufficient_stats(elem, prior_p)
         if stats is None:
             raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
@@ -225,16 +225,6 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
         return Conditional(model, target, "conjugate", target.family, elem, stats, factors)
     except NotConjugate as reason:
         return NonConjugate(target, reason)
-
-
-def _unwrap(a):
-    a = np.asarray(a, dtype=object)
-    return a.item() if a.ndim == 0 else a
-
-
-def _shapes(v: RandomVariable) -> dict:
-    low = SympyBackend(v.plates, v.name)
-    return {k: np.asarray(low.lower(e), dtype=object).shape for k, e in v.params.items()}
 
 
 def _literal_params(v: RandomVariable) -> dict:

@@ -131,3 +131,33 @@ def trace_prod(A, B) -> np.ndarray:
 def is_count(x) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     return np.isfinite(x) & (x >= 0) & (np.mod(x, 1) == 0)
+
+
+# ------------------------------------------------------------------ shared natural-parameter maps
+def simplex_natural_params(p) -> list:
+    """eta_k = log p_k: Categorical and Multinomial alike."""
+    q = as_array(p["p"])
+    return [log(take(q, k)) for k in range(q.shape[-1])]
+
+
+def simplex_from_natural_sym(eta) -> dict:
+    total = sp.Add(*[sp.exp(e) for e in eta])
+    return {"p": np.array([sp.exp(e) / total for e in eta], dtype=object)}
+
+
+def simplex_from_natural(eta) -> dict:
+    phi = np.stack(np.broadcast_arrays(*[np.asarray(e, float) for e in eta]), axis=-1)
+    return {"p": np.exp(phi - special.logsumexp(phi, axis=-1, keepdims=True))}
+
+
+def logit_natural_params(p) -> list:
+    """eta = logit p: Bernoulli and Binomial alike."""
+    return [log(p["p"]) - log(1 - p["p"])]
+
+
+def logit_from_natural_sym(eta) -> dict:
+    return {"p": 1 / (1 + sp.exp(-eta[0]))}
+
+
+def logit_from_natural(eta) -> dict:
+    return {"p": special.expit(np.asarray(eta[0], float))}

@@ -39,14 +39,14 @@ class Bernoulli(Family):
         return [x]
 
     def natural_params(self, p):
-        return [u.log(p["p"]) - u.log(1 - p["p"])]
+        return u.logit_natural_params(p)
 
     def from_natural_sym(self, eta):
-        return {"p": 1 / (1 + sp.exp(-eta[0]))}
+        return u.logit_from_natural_sym(eta)
 
     # numeric
     def from_natural(self, eta):
-        return {"p": special.expit(np.asarray(eta[0], float))}
+        return u.logit_from_natural(eta)
 
     def log_normaliser(self, eta):
         return np.logaddexp(0.0, np.asarray(eta[0], float))

@@ -59,17 +59,14 @@ class Multinomial(Family):
         return const - sp.Add(*[sp.loggamma(v + 1) for v in u.sym_vector(x)])
 
     def natural_params(self, p):
-        q = u.as_array(p["p"])
-        return [u.log(u.take(q, k)) for k in range(q.shape[-1])]
+        return u.simplex_natural_params(p)
 
     def from_natural_sym(self, eta):
-        total = sp.Add(*[sp.exp(e) for e in eta])
-        return {"p": np.array([sp.exp(e) / total for e in eta], dtype=object)}
+        return u.simplex_from_natural_sym(eta)
 
     # numeric
     def from_natural(self, eta):
-        phi = np.stack(np.broadcast_arrays(*[np.asarray(e, float) for e in eta]), axis=-1)
-        return {"p": np.exp(phi - special.logsumexp(phi, axis=-1, keepdims=True))}
+        return u.simplex_from_natural(eta)
 
     def log_normaliser(self, eta, fixed=None):
         if not fixed or "n" not in fixed:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..frontend.expr import Index, ModelError
 from ..frontend.model import Model, RandomVariable
-from ..symbolic.lower import NumpyBackend, SympyBackend
+from ..symbolic.lower import NumpyBackend, SympyBackend, param_event_shapes
 from .model_graph import ModelGraph
 
 #: the domain a parameter needs, by family and canonical parameter (default "real")
@@ -97,18 +97,13 @@ def _check_index_ranges(v: RandomVariable, e):
             if pos >= len(base.plates) or not isinstance(idx, RandomVariable):
                 continue
             plate = base.plates[pos]
-            n_states = idx.family.finite_support_size(_param_shapes(idx), None)
+            n_states = idx.family.finite_support_size(param_event_shapes(idx), None)
             if n_states is None:
                 raise ModelError(f"{idx.name!r} indexes {base.name!r} in {v.name!r}, but its values are unbounded; "
                                  "index with a Categorical, Bernoulli or an integer constant")
             if isinstance(plate.size, int) and n_states != plate.size:
                 raise ModelError(f"{idx.name!r} takes {n_states} values but indexes {base.name!r} over plate "
                                  f"{plate.name!r} of size {plate.size}; make them equal")
-
-
-def _param_shapes(v: RandomVariable) -> dict:
-    low = SympyBackend(v.plates, v.name)
-    return {k: np.asarray(low.lower(e), dtype=object).shape for k, e in v.params.items()}
 
 
 # ----------------------------------------------------------------------------- data
@@ -223,7 +218,7 @@ def _check_support(v: RandomVariable, arr: np.ndarray):
     elif kind == "positive_definite":
         ok = bool(np.allclose(arr, np.swapaxes(arr, -1, -2)) and np.all(np.linalg.eigvalsh(arr) > 0))
     if kind == "category":
-        n = v.family.finite_support_size(_param_shapes(v), None)
+        n = v.family.finite_support_size(param_event_shapes(v), None)
         ok = ok and (n is None or bool(np.all(arr < n)))
     if not ok:
         raise ModelError(f"data for {v.name!r} has values outside the support of {v.family.name}: "

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import sympy as sp
 
 from ..frontend.expr import ModelError
 from ..frontend.model import RandomVariable
-from ..symbolic.lower import SympyBackend, plate_symbol
+from ..symbolic.lower import SympyBackend, plate_symbol, unwrap
 from ..symbolic.matrix import INVERSE_SUFFIX, LogDet, MatrixAtomError
 
 
@@ -88,16 +87,11 @@ def lower_factor(v: RandomVariable) -> sp.Expr:
     """log p(v | parents) for one element of ``v``'s plates, as sympy."""
     low = SympyBackend(v.plates, v.name)
     x = low.reference(v, [])
-    params = {k: _unwrap(low.lower(e)) for k, e in v.params.items()}
+    params = {k: unwrap(low.lower(e)) for k, e in v.params.items()}
     try:
-        return sp.sympify(v.family.log_density(_unwrap(x), params))
+        return sp.sympify(v.family.log_density(unwrap(x), params))
     except MatrixAtomError as err:
         raise ModelError(f"in {v.name!r}: {err}") from None
-
-
-def _unwrap(a):
-    a = np.asarray(a, dtype=object)
-    return a.item() if a.ndim == 0 else a
 
 
 def localise(target: RandomVariable, factor: Factor) -> sp.Expr:

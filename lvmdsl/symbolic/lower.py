@@ -260,3 +260,15 @@ class NumpyBackend(Lowering):
         if ex == 1:
             return np.einsum("...d,...d->...", x, y), 0
         return np.einsum("...de,...e->...d", x, y), 1
+
+
+def unwrap(a):
+    """A 0-d object array as its sympy scalar; other arrays unchanged."""
+    a = np.asarray(a, dtype=object)
+    return a.item() if a.ndim == 0 else a
+
+
+def param_event_shapes(v: RandomVariable) -> dict:
+    """Event shape of each canonical parameter of ``v``, for one element of its plates."""
+    low = SympyBackend(v.plates, v.name)
+    return {k: np.asarray(low.lower(e), dtype=object).shape for k, e in v.params.items()}
