@@ -5,6 +5,7 @@ from .frontend.model import Model, Plate, RandomVariable, distribution_construct
 
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
+from .infer import infer
 
 globals().update(distribution_constructors())
 
@@ -13,5 +14,5 @@ from .explain.table import conjugacy_table  # noqa: E402  (needs the constructor
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "conjugacy_table",
+           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
            *distribution_constructors()]

@@ -171,8 +171,11 @@ class NonConjugate:
     rule = "not conjugate"
     family = None
 
-    def __init__(self, target: RandomVariable, reason: NotConjugate):
+    def __init__(self, target: RandomVariable, reason: NotConjugate, factors: list[Factor] | None = None,
+                 linked: bool = False):
         self.target, self.reason = target, reason
+        self.factors = factors      # the Markov blanket's factors, for a sampler's log-density
+        self.linked = linked        # a factor touches two of its elements: update one at a time
 
     @property
     def name(self):
@@ -206,6 +209,11 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
     elem = element.item() if element.ndim == 0 else element
     try:
         local = [localise(target, f) for f in factors]
+    except NotConjugate as reason:
+        for f in factors:                        # undo partial localisation: whole-factor densities
+            f.lead, f.direct, f.renamed = (), True, {}
+        return NonConjugate(target, reason, factors, linked=True)
+    try:
         n_states = target.family.finite_support_size(param_event_shapes(target), _literal_params(target))
         if n_states is not None:
             if target.event_shape:
@@ -224,7 +232,7 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
             f.coefficients = collect(name, stats, e, f.name)
         return Conditional(model, target, "conjugate", target.family, elem, stats, factors)
     except NotConjugate as reason:
-        return NonConjugate(target, reason)
+        return NonConjugate(target, reason, factors)
 
 
 def _literal_params(v: RandomVariable) -> dict:

@@ -60,6 +60,13 @@ class Derivation(Mapping):
         from ..explain.markdown import derivation_markdown
         return derivation_markdown(self)
 
+    def source(self, method: str = "gibbs") -> str:
+        """The generated numpy code of the algorithm (``"gibbs"``): readable, and what runs."""
+        if method != "gibbs":
+            raise ValueError(f"no generated source for method {method!r}; use 'gibbs'")
+        from ..codegen.gibbs import GibbsCodegen
+        return GibbsCodegen(self).source
+
     def __str__(self):
         from ..explain.text import derivation_text
         return derivation_text(self)

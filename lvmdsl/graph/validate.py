@@ -108,11 +108,12 @@ def _check_index_ranges(v: RandomVariable, e):
 
 # ----------------------------------------------------------------------------- data
 
-def bind_data(model: Model, data: dict | None, allow_missing_unknowns: bool = True):
+def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     """Check ``data`` and return ``(env, sizes)``: arrays by name and plate sizes by size name.
 
     ``data`` holds observed values and constants given late; unknowns may be given too (as the
-    state at which a conditional is evaluated).
+    state at which a conditional is evaluated).  ``require_observed=False`` lets observed
+    variables be missing, for prediction at new inputs.
     """
     data = dict(data or {})
     known = set(model.variables) | set(model.consts)
@@ -130,7 +131,7 @@ def bind_data(model: Model, data: dict | None, allow_missing_unknowns: bool = Tr
         val = data.get(v.name, v.value if v.observed else None)
         if val is not None:
             env[v.name] = _numeric(v.name, val)
-        elif v.observed:
+        elif v.observed and require_observed:
             raise ModelError(f"{v.name!r} is observed but no data was given: pass data={{'{v.name}': array}}")
     sizes = _plate_sizes(model, env)
     for name, val in env.items():

@@ -1,0 +1,243 @@
+"""The Gibbs sampler: a sweep of generated block updates, all chains batched on a leading axis.
+
+``build_schedule`` turns a derivation into the sweep: one step per unknown, in declaration order
+(parents before children), each either a generated conjugate or enumeration update of all its
+elements at once, or a slice sampler for unknowns without a conjugate conditional (elements
+together when no factor links two of them, otherwise one at a time).  ``run_gibbs`` initialises
+the chains, runs the sweeps with a progress bar and stores the draws.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..codegen.gibbs import GibbsCodegen
+from ..derive.conditionals import Conditional
+from ..derive.derivation import Derivation
+from ..frontend.expr import ModelError
+from ..graph.validate import bind_data
+from .batched import batched_log_joint, batched_params
+from .initial import in_support, initial_state
+from .slice import slice_step
+
+MAX_STORE_BYTES = 4 * 2**30
+
+
+class FallbackWarning(UserWarning):
+    """An unknown is sampled by a generic fallback (a slice sampler), not an exact conditional."""
+
+
+@dataclass
+class Step:
+    """One update of the sweep: which variable, which method, how its elements are blocked."""
+
+    name: str
+    method: str          # "conjugate Normal", "enumeration (3 states)", "slice sampler"
+    blocking: str        # "all 3 elements of plate k at once", "one element at a time", ...
+    reason: str = ""     # why a fallback was needed
+    run: object = field(default=None, repr=False)
+
+    def __str__(self):
+        why = f"  [{self.reason}]" if self.reason else ""
+        return f"{self.name:<12} {self.method:<28} {self.blocking}{why}"
+
+
+class Schedule(list):
+    """The sweep in order; ``print(schedule)`` shows it as a table."""
+
+    def __str__(self):
+        head = f"{'variable':<12} {'update':<28} blocking"
+        return "\n".join([head, "-" * len(head)] + [str(s) for s in self])
+
+
+def _blocking(v, sizes) -> str:
+    if not v.plates:
+        return "one block" if v.event_shape else "single value"
+    n = int(np.prod([sizes[p.name] for p in v.plates]))
+    plates = " x ".join(p.name for p in v.plates)
+    return f"all {n} elements of plate {plates} at once"
+
+
+class GibbsProgram:
+    """A compiled sampler for one model and data set: the schedule, its code and its inputs."""
+
+    def __init__(self, derivation: Derivation, data: dict | None, chains: int, strict: bool = False):
+        self.d, self.model, self.chains = derivation, derivation.model, chains
+        self.codegen = GibbsCodegen(derivation)
+        self.namespace = self.codegen.compile()
+        self.set_data(data)
+        self.slice_width: dict = {}
+        self.schedule = Schedule(self._step(name, strict) for name in self.d.graph.topological_unknowns())
+
+    def set_data(self, data: dict | None):
+        """Bind (new) data: validated, and the data-only sums recomputed; the code is reused."""
+        self.env, self.sizes = bind_data(self.model, data)
+        given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
+        if given:
+            raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
+                             "declare them observed=True to condition on them")
+        self.D = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
+        self.D.update({k: float(v) for k, v in self.sizes.items()})
+        self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items()
+                   if np.all(np.mod(v, 1) == 0)}
+        self.Z = {**self.sizes, "_chains": self.chains}
+        self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
+
+    # ---------------------------------------------------------------- schedule
+    def _step(self, name: str, strict: bool) -> Step:
+        cond, v = self.d[name], self.model.variables[name]
+        if isinstance(cond, Conditional):
+            fn = self.namespace[f"update_{_ident(name)}"]
+            return Step(name, cond.rule_name, _blocking(v, self.sizes),
+                        run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
+        reason = str(cond.reason)
+        kind = v.family.support
+        if strict:
+            raise ModelError(f"{reason}; strict=True asks for exact conditionals only "
+                             "(drop strict=True to let a slice sampler update it)")
+        if kind.discrete or kind.kind in ("simplex", "positive_definite", "count_vector") or cond.factors is None:
+            raise ModelError(f"{reason}, and no fallback sampler handles a {v.family.name} unknown "
+                             f"({kind.describe()}); give it a conjugate prior or reparameterise")
+        logp = self.namespace[f"logp_{_ident(name)}"]
+        bounded = [c for c in self.d.graph.children(name)
+                   if self.model.variables[c].family.support.kind in ("interval", "above_scale")]
+        if bounded:
+            raise ModelError(f"{reason}, and its children {', '.join(map(repr, bounded))} have supports that depend on it; "
+                             "no fallback sampler is offered for that")
+        if cond.linked:
+            method, blocking = "slice sampler", "one element at a time (its elements share a factor)"
+            run = lambda S, rng, n=name, f=logp: self._slice_linked(n, f, S, rng)
+        else:
+            method = "slice sampler" + (" (per coordinate)" if v.event_shape else "")
+            blocking = _blocking(v, self.sizes)
+            run = lambda S, rng, n=name, f=logp: self._slice_block(n, f, S, rng)
+        warnings.warn(f"{name!r} has no conjugate conditional ({reason}); it is updated by a {method}",
+                      FallbackWarning, stacklevel=4)
+        return Step(name, method, blocking, reason=reason, run=run)
+
+    # ---------------------------------------------------------------- slice updates
+    def _support_logp(self, name, f):
+        """The generated log-density, with -inf outside the target's support."""
+        v = self.model.variables[name]
+
+        def logp(X, S):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = f(X, S, self.D, self.DI, self.Z, self.P)
+            env = {**self.env, **S, name: X}
+            ok = np.isfinite(out) & _support_mask(v, X, out.shape, lambda: batched_params(
+                v, env, self.sizes, set(S), self.chains))
+            return np.where(ok, out, -np.inf)
+        return logp
+
+    def _slice_block(self, name, f, S, rng):
+        logp = self._support_logp(name, f)
+        x = S[name]
+        w = self.slice_width.setdefault(name, np.ones_like(x))
+        if x.ndim == len(self.model.variables[name].plates) + 1:          # scalar elements
+            new, _ = slice_step(lambda y: logp(y, S), x, w, rng)
+        else:                                                          # coordinates in turn
+            new = x.copy()
+            for pos in np.ndindex(x.shape[1 + len(self.model.variables[name].plates):]):
+                def coord(y, pos=pos):
+                    trial = new.copy()
+                    trial[(Ellipsis, *pos)] = y
+                    return logp(trial, S)
+                new[(Ellipsis, *pos)], _ = slice_step(coord, new[(Ellipsis, *pos)], w[(Ellipsis, *pos)], rng)
+        self._adapt(name, x, new)
+        S[name] = new
+
+    def _slice_linked(self, name, f, S, rng):
+        logp = self._support_logp(name, f)
+        new = S[name].copy()
+        w = self.slice_width.setdefault(name, np.ones_like(new))
+        for pos in np.ndindex(new.shape[1:]):
+            def one(y, pos=pos):
+                trial = new.copy()
+                trial[(slice(None), *pos)] = y
+                return logp(trial, S)
+            new[(slice(None), *pos)], _ = slice_step(one, new[(slice(None), *pos)], w[(slice(None), *pos)], rng)
+        self._adapt(name, S[name], new)
+        S[name] = new
+
+    def _adapt(self, name, old, new):
+        """During tuning, set each slice width to twice the running mean size of its moves."""
+        if getattr(self, "tuning", False):
+            w = self.slice_width[name]
+            self.slice_width[name] = 0.9 * w + 0.1 * np.maximum(2 * np.abs(new - old), 1e-3 * np.abs(new) + 1e-12)
+
+    # ---------------------------------------------------------------- running
+    def sweep(self, S: dict, rng: np.random.Generator, sweep_no: int):
+        for step in self.schedule:
+            step.run(S, rng)
+            val = S[step.name]
+            if val.dtype.kind == "f" and not np.all(np.isfinite(val)):
+                bad = np.unique(np.nonzero(~np.isfinite(val.reshape(val.shape[0], -1)))[0])
+                raise ModelError(f"the update of {step.name!r} ({step.method}) gave non-finite values in chain(s) "
+                                 f"{bad.tolist()} at sweep {sweep_no}; the posterior may be improper or the data "
+                                 "too extreme for the prior")
+
+    def log_joint(self, S: dict) -> np.ndarray:
+        env = {**self.env, **S}
+        return batched_log_joint(self.model, env, self.sizes, set(S), self.chains)
+
+
+def _support_mask(v, X, shape, params):
+    """Which entries of ``X`` lie in ``v``'s support, reduced to the shape of the log-density."""
+    kind = v.family.support.kind
+    if kind == "positive":
+        m = X > 0
+    elif kind == "unit":
+        m = (X > 0) & (X < 1)
+    elif kind in ("interval", "above_scale"):
+        m = np.asarray(v.family.in_support(X, params()), dtype=bool)
+    else:
+        m = np.isfinite(X)
+    if m.shape != shape:            # per-coordinate entries reduce to their element
+        m = m.reshape(shape + (-1,)).all(-1) if m.size != np.prod(shape) else m.reshape(shape)
+    return m
+
+
+def _ident(name):
+    from ..codegen.printer import ident
+    return ident(name)
+
+
+def run_gibbs(program: GibbsProgram, draws: int, tune: int, thin: int, seed, init, keep, progress: bool,
+              lp: bool = True):
+    """Run ``program``; returns ``(draws, stats)`` with arrays ``(chains, draws, ...)``."""
+    from tqdm.auto import trange
+
+    rng = np.random.default_rng(seed)
+    C = program.chains
+    S = initial_state(program.model, program.env, program.sizes, C, rng, init)
+    names = [v.name for v in program.model.unknowns]
+    keep = names if keep is None else list(keep)
+    for k in keep:
+        if k not in names:
+            raise ModelError(f"keep names {k!r}, which is not an unknown (the unknowns are {', '.join(names)})")
+    need = sum(S[k].nbytes // C * C * draws for k in keep)
+    if need > MAX_STORE_BYTES:
+        big = max(keep, key=lambda k: S[k].nbytes)
+        raise ModelError(f"storing {draws} draws of {', '.join(keep)} needs {need / 2**30:.1f} GiB ({big!r} is the "
+                         f"largest); leave it out with keep=[...] or thin the chains")
+    out = {k: np.empty((C, draws) + S[k].shape[1:], dtype=S[k].dtype) for k in keep}
+    stats = {"lp": np.empty((C, draws))} if lp else {}
+    total = tune + draws * thin
+    program.tuning = True
+    kept = 0
+    for it in trange(total, disable=not progress, desc=f"gibbs {program.model.name}", unit="sweep",
+                     mininterval=0.5):
+        if it == tune:
+            program.tuning = False
+        program.sweep(S, rng, it)
+        if it >= tune and (it - tune) % thin == thin - 1:
+            for k in keep:
+                out[k][:, kept] = S[k]
+            if lp:
+                stats["lp"][:, kept] = program.log_joint(S)
+            kept += 1
+    program.final_state = S
+    return out, stats

@@ -1,0 +1,90 @@
+"""The few numeric helpers that generated code calls: reductions over plates and family draws.
+
+Generated update functions compute natural parameters as arrays ``(chains, *plates)`` and hand
+them to ``draw_natural`` (the family's own natural-to-usual map and sampler) or
+``draw_enumerated`` (categorical draws from log-weights).  ``reduce_to`` and ``scatter`` sum a
+factor's per-element values onto the target's elements: along axes when the factor reaches
+the target through its own plates, by ``bincount`` when it reaches it through an index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import digamma, gammaln  # noqa: F401  (used by generated code)
+
+from ..families import FAMILIES
+
+
+def logdet(a) -> np.ndarray:
+    """log|A| over a batch of matrices; NaN where A is not positive definite."""
+    sign, val = np.linalg.slogdet(np.asarray(a, dtype=float))
+    return np.where(sign > 0, val, np.nan)
+
+
+def reduce_to(val, frame_shape: tuple, keep: tuple) -> np.ndarray:
+    """Sum ``val`` (broadcast to ``frame_shape``) over every axis but the chain and ``keep``.
+
+    ``keep`` lists frame axes in the order the result should have them.
+    """
+    full = np.broadcast_to(val, frame_shape)
+    drop = tuple(a for a in range(1, len(frame_shape)) if a not in keep)
+    out = full.sum(axis=drop) if drop else np.array(full)
+    remaining = [0] + [a for a in range(1, len(frame_shape)) if a in keep]
+    order = [remaining.index(a) for a in (0, *keep)]
+    return np.transpose(out, order) if order != sorted(order) else out
+
+
+def draw_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
+    """One draw per element from the family with natural parameters ``eta``."""
+    family = FAMILIES[family_name]
+    return family.sample(rng, family.from_natural(eta))
+
+
+def draw_enumerated(logw: list, rng: np.random.Generator) -> np.ndarray:
+    """One state per element from unnormalised log-weights (one array per state), by inverse CDF.
+
+    Works state by state on whole arrays (no small trailing axis, which numpy reduces slowly).
+    """
+    shape = np.broadcast_shapes(*[np.shape(w) for w in logw])
+    top = np.array(np.broadcast_to(logw[0], shape), dtype=float)
+    for w in logw[1:]:
+        np.maximum(top, w, out=top)
+    cum = np.empty((len(logw),) + shape)
+    tmp = np.empty(shape)
+    acc = np.zeros(shape)
+    for k, w in enumerate(logw):
+        np.subtract(w, top, out=tmp)
+        np.exp(tmp, out=tmp)
+        acc += tmp
+        cum[k] = acc
+    u = rng.random(shape)
+    u *= acc
+    z = np.zeros(shape, dtype=np.intp)
+    for k in range(len(logw) - 1):
+        z += cum[k] < u
+    return z
+
+
+def scatter_index(frame_shape: tuple, lead: list, target_shape: tuple) -> np.ndarray:
+    """Flat position, over chains x target elements, that each frame entry is summed onto."""
+    C = frame_shape[0]
+    size = int(np.prod(target_shape)) if target_shape else 1
+    chain = np.arange(C).reshape((C,) + (1,) * (len(frame_shape) - 1)) * size
+    if target_shape:
+        idx = [np.broadcast_to(i, frame_shape) for i in lead]
+        chain = chain + np.ravel_multi_index(idx, target_shape)
+    return np.broadcast_to(chain, frame_shape).ravel()
+
+
+def scatter(val, at: np.ndarray, frame_shape: tuple, target_shape: tuple) -> np.ndarray:
+    """Sum ``val`` (broadcast over the frame) onto chains x target elements at positions ``at``.
+
+    One ``bincount`` for all chains and elements; a constant 1 is a plain count.
+    """
+    C = frame_shape[0]
+    n = C * (int(np.prod(target_shape)) if target_shape else 1)
+    if np.ndim(val) == 0:
+        out = np.bincount(at, minlength=n) * float(val)
+    else:
+        out = np.bincount(at, weights=np.broadcast_to(val, frame_shape).ravel(), minlength=n)
+    return out.reshape((C,) + tuple(target_shape))
