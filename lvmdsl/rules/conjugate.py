@@ -98,7 +98,8 @@ def localise(target: RandomVariable, factor: Factor) -> sp.Expr:
     """Rewrite the factor so the target appears as its generic element (``mu[z[n]]`` -> ``mu[k]``).
 
     Records the factor's lead (the index expression that picks the element).  Fails when one
-    factor touches two different elements of the target: they cannot be updated separately.
+    factor touches two different elements of the target: they are not conditionally independent,
+    so no update of all of them at once exists.
     """
     expr, name = factor.logdensity, target.name
     m = len(target.plates)
@@ -106,7 +107,8 @@ def localise(target: RandomVariable, factor: Factor) -> sp.Expr:
     leads = {atom_lead(a, m) for a in atoms}
     if len(leads) > 1:
         raise NotConjugate(name, factor.name, "", "because it links different elements of "
-                           f"{name} ({', '.join(str(list(l)) for l in leads)}), so they cannot be updated one at a time")
+                           f"{name} ({', '.join(str(list(l)) for l in leads)}), so its elements are not conditionally "
+                           "independent and have no joint block update")
     own = tuple(plate_symbol(p) for p in target.plates)
     lead = leads.pop() if leads else own
     factor.lead, factor.direct = lead, lead == own
