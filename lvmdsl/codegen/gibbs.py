@@ -13,6 +13,7 @@ sampler, written the same way from the factors' log-densities.
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from ..derive.conditionals import Conditional, NonConjugate
@@ -55,6 +56,44 @@ class _Block:
         return "\n".join(self.lines)
 
 
+VECTORISE_FROM = 4      # terms of one monomial shape evaluated together from this many on
+
+
+def _monomial(A, tp: FramePrinter):
+    """(shape, coefficient, integer event indices, factors) of a monomial A = c * prod(atoms).
+
+    The shape says which state arrays (at which plate indices) are multiplied; terms with the
+    same shape differ only in constant event indices and in c.  Anything else has shape None.
+    """
+    c, rest = sp.sympify(A).as_coeff_Mul()
+    if not c.is_Number:
+        return None, None, None, None
+    parts = []
+    for fct in sp.Mul.make_args(rest):
+        base, e = fct.as_base_exp()
+        if not (e.is_Integer and e > 0):
+            return None, None, None, None
+        parts += [base] * int(e)
+    parts = [q for q in parts if q != 1]
+    sig, ints = [], []
+    for q in parts:
+        if isinstance(q, sp.Indexed) and str(q.base.label) in tp.state:
+            trail = []
+            for i in reversed(q.indices):
+                if not i.is_Integer:
+                    break
+                trail.insert(0, int(i))
+            prefix = q.indices[: len(q.indices) - len(trail)]
+            sig.append(("entry", str(q.base.label), sp.srepr(sp.Tuple(*prefix)), len(trail)))
+            ints.append(tuple(trail))
+        else:
+            sig.append(("value", sp.srepr(q)))
+            ints.append(())
+    order = sorted(range(len(sig)), key=lambda j: (sig[j], ints[j]))
+    return (tuple(sig[j] for j in order), float(c), tuple(ints[j] for j in order),
+            [parts[j] for j in order])
+
+
 class GibbsCodegen:
     """Writes the generated module for a derivation; ``source`` is the text, ``compile()`` runs it."""
 
@@ -63,6 +102,7 @@ class GibbsCodegen:
         self.model = derivation.model
         self.state = set(state) if state is not None else {v.name for v in self.model.unknowns}
         self.pre_lines: list[str] = []
+        self.consts: list[str] = []         # module-level index and coefficient arrays
         self._pre: dict = {}
         self.functions: dict[str, str] = {}
         for name, cond in derivation.items():
@@ -78,7 +118,7 @@ class GibbsCodegen:
                '    """Sums over the data that no update changes: computed once per data set."""',
                "    C, P = 1, {}"]
         pre += ["    " + line for line in self.pre_lines] + ["    return P"]
-        parts = [HEADER.format(model=self.model.name), "\n".join(pre)]
+        parts = [HEADER.format(model=self.model.name) + "\n".join(self.consts), "\n".join(pre)]
         parts += list(self.functions.values())
         return "\n\n\n".join(parts) + "\n"
 
@@ -91,24 +131,22 @@ class GibbsCodegen:
     def update(self, cond: Conditional) -> str:
         t = cond.target
         taxes, tsizes = _frame(t)
-        tshape = "(C" + "".join(f", {tsizes[a]}" for a in taxes) + ("," if not taxes else "") + ")"
-        kind = "enumeration" if cond.rule == "enumeration" else "conjugate"
+        n = len(cond.stats)
+        shape = f"({n}, C" + "".join(f", {tsizes[a]}" for a in taxes) + ")"
         over = f"all {' x '.join(taxes)} elements at once" if taxes else "one block"
         fn = _Block(f"update_{ident(t.name)}(S, D, DI, Z, P, rng)",
                     f"{t.name} | rest ~ {cond.family.name} ({cond.rule_name}), {over}.")
-        etas = [f"eta{i}" for i in range(len(cond.stats))]
-        for e in etas:
-            fn.add(f"{e} = np.zeros({tshape})")
+        fn.add(f"eta = np.zeros({shape})   # natural parameters: " + ", ".join(map(sp.sstr, cond.stats))[:200])
         for f in cond.factors:
-            self._factor_terms(fn, cond, f, taxes, tsizes, etas)
-        if kind == "enumeration":
-            fn.add(f"S[{t.name!r}] = draw_enumerated([{', '.join(etas)}], rng)")
+            self._factor_terms(fn, cond, f, taxes, tsizes, n)
+        if cond.rule == "enumeration":
+            fn.add(f"S[{t.name!r}] = draw_enumerated(eta, rng)")
         else:
-            fn.add(f"S[{t.name!r}] = draw_natural({cond.family.name!r}, [{', '.join(etas)}], rng)")
+            fn.add(f"S[{t.name!r}] = draw_natural({cond.family.name!r}, eta, rng)")
         return fn.text()
 
-    def _factor_terms(self, fn: _Block, cond, f: Factor, taxes, tsizes, etas):
-        """Add one factor's coefficients to the natural parameters.
+    def _factor_terms(self, fn: _Block, cond, f: Factor, taxes, tsizes, n: int):
+        """Add one factor's coefficients to the natural parameters ``eta``.
 
         Each term splits as A * B with A free of the summed plates (printed over the target's
         elements) and B summed onto them: once in ``precompute`` when B and the index that
@@ -124,12 +162,12 @@ class GibbsCodegen:
         under = {} if f.direct else dict(zip(f.lead, own))
         outside = {s.name for s in own} - set(faxes)
         sums: dict[str, str] = {}
-        body = []
+        body, triples = [], []
         for i, coef in enumerate(f.coefficients):
             if coef == 0:
                 continue
             if not summed:
-                body.append(f"{etas[i]} += {p(coef)}")
+                body.append(f"eta[{i}] += {p(coef)}")
                 continue
             grouped: dict[str, sp.Expr] = {}
             for term in sp.Add.make_args(coef):
@@ -141,16 +179,77 @@ class GibbsCodegen:
                 else:
                     src = p(B)
                     if src not in sums:
-                        sums[src] = f"sum_{f.name}_{len(sums)}"
+                        sums[src] = f"sum_{ident(f.name)}_{len(sums)}"
                         body.append(f"{sums[src]} = " + self._reduce(p, f, src, faxes, taxes, cond.target))
                     key = sums[src]
                 grouped[key] = grouped.get(key, sp.Integer(0)) + A
-            body.append(f"{etas[i]} += " + " + ".join(
-                key if a == 1 else f"{tp._factor(a)}*{key}" for key, a in grouped.items()))
+            triples += [(i, a, key) for key, a in grouped.items() if a != 0]
+        body += self._emit(triples, tp, n)
         if body:
             fn.add(f"# factor {f.name} over {', '.join(faxes) or 'no plates'}"
                    + ("" if f.direct else f", scattered to {cond.name}[{', '.join(taxes)}] by {list(f.lead)}"))
             fn.add(*tp.lines, *p.lines, *body)
+
+    def _emit(self, triples, tp: FramePrinter, n: int) -> list[str]:
+        """Lines adding sum A * key to eta[i] over ``triples`` (i, A, key).
+
+        Terms whose A are the same monomial shape (``tau``, or ``w[i] * w[j]`` over many i, j)
+        are evaluated together, as one product over a trailing axis, instead of one line each:
+        a D = 20 regression has 230 such terms per factor.
+        """
+        groups: dict = {}
+        for i, A, key in triples:
+            sig, c, ints, parts = _monomial(A, tp)
+            groups.setdefault(sig, []).append((i, A, key, c, ints, parts))
+        lines, plain = [], []
+        for sig, members in groups.items():
+            if len(members) < VECTORISE_FROM or sig is None:
+                plain += members
+                continue
+            lines += self._vector_line(members, tp, n)
+        by_i: dict = {}
+        for i, A, key, *_ in plain:
+            by_i.setdefault(i, []).append(key if A == 1 else f"{tp._factor(A)}*{key}")
+        lines += [f"eta[{i}] += " + " + ".join(parts) for i, parts in sorted(by_i.items())]
+        return lines
+
+    def _vector_line(self, members, tp: FramePrinter, n: int) -> list[str]:
+        k = len(self.consts)
+        coef = f"K{k}"
+        self.consts.append(f"{coef} = np.array({[float(m[3]) for m in members]!r})")
+        factors = [coef]
+        parts0 = members[0][5]
+        for pos, atom in enumerate(parts0):
+            ints = [m[4][pos] for m in members]
+            if ints[0]:
+                idx = []
+                for j in range(len(ints[0])):
+                    g = f"G{k}_{pos}_{j}"
+                    self.consts.append(f"{g} = np.array({[int(x[j]) for x in ints]!r})")
+                    idx.append(g)
+                prefix = atom.indices[: len(atom.indices) - len(ints[0])]
+                source, has_chain = tp.array(str(atom.base.label))
+                base = tp._basic(source, prefix, has_chain) if len(prefix) or has_chain else source
+                factors.append(f"{base}[..., {', '.join(idx)}]")
+            else:
+                factors.append(f"{tp._factor(atom)}[..., None]")
+        keys = [m[2] for m in members]
+        if all(key.startswith("P[") for key in keys):
+            stack = f"P['stack{k}']"
+            self.pre_lines.append(f"{stack} = np.stack(np.broadcast_arrays({', '.join(keys)}), -1)")
+        else:
+            stack = f"np.stack(np.broadcast_arrays({', '.join(keys)}), -1)"
+        vals = "*".join(factors + [stack])
+        rows = [m[0] for m in members]
+        if len(set(rows)) == 1:
+            return [f"eta[{rows[0]}] += ({vals}).sum(-1)"]
+        if len(set(rows)) == len(rows):
+            self.consts.append(f"I{k} = np.array({rows!r})")
+            return [f"eta[I{k}] += np.moveaxis({vals}, -1, 0)"]
+        sel = np.zeros((len(rows), n))
+        sel[np.arange(len(rows)), rows] = 1
+        self.consts.append(f"SEL{k} = np.array({sel.tolist()!r})")
+        return [f"eta += np.moveaxis(({vals}) @ SEL{k}, -1, 0)"]
 
     @staticmethod
     def _split(term, summed, outside_frame: set):

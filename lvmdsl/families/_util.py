@@ -14,6 +14,8 @@ from scipy import special
 
 def is_symbolic(v) -> bool:
     """True for sympy expressions and numpy object arrays (of sympy scalars)."""
+    if type(v) is np.ndarray:                      # the numeric fast path of the samplers
+        return v.dtype == object
     if isinstance(v, (sp.Basic, sp.MatrixBase)):
         return True
     return isinstance(v, np.ndarray) and v.dtype == object
@@ -86,15 +88,20 @@ def pack_quadratic(M) -> list:
 def unpack_quadratic(eta: list, D: int):
     """Inverse of ``pack_quadratic``: the symmetric M (object (D, D) or numeric (..., D, D))."""
     pairs = triu_pairs(D)
-    if any(is_symbolic(e) for e in eta):
+    if isinstance(eta, np.ndarray) and eta.dtype != object:     # stacked (pairs, *batch): samplers
+        vals = np.moveaxis(eta, 0, -1)
+    elif any(is_symbolic(e) for e in eta):
         M = np.empty((D, D), dtype=object)
         for (d, e), v in zip(pairs, eta):
             M[d, e] = M[e, d] = -2 * v if d == e else -v
         return M
-    eta = [np.asarray(e, dtype=float) for e in eta]
-    M = np.zeros(batch_shape(*(e.shape for e in eta)) + (D, D))
-    for (d, e), v in zip(pairs, eta):
-        M[..., d, e] = M[..., e, d] = -2 * v if d == e else -v
+    else:
+        vals = np.stack(np.broadcast_arrays(*[np.asarray(e, dtype=float) for e in eta]), axis=-1)
+    rows, cols = np.array(pairs).T
+    vals = np.where(rows == cols, -2.0, -1.0) * vals
+    M = np.zeros(vals.shape[:-1] + (D, D))
+    M[..., rows, cols] = vals
+    M[..., cols, rows] = vals
     return M
 
 

@@ -88,7 +88,10 @@ class MultivariateNormal(Family):
     def from_natural(self, eta):
         D = _dim(len(eta))
         P = u.unpack_quadratic(eta[D:], D)
-        h = np.stack(np.broadcast_arrays(*[np.asarray(e, float) for e in eta[:D]]), axis=-1)
+        if isinstance(eta, np.ndarray):          # stacked natural parameters (stats, *batch)
+            h = np.moveaxis(eta[:D], 0, -1)
+        else:
+            h = np.stack(np.broadcast_arrays(*[np.asarray(e, float) for e in eta[:D]]), axis=-1)
         shape = np.broadcast_shapes(h.shape[:-1], P.shape[:-2])
         P = np.broadcast_to(P, shape + (D, D))
         return {"mean": np.linalg.solve(P, np.broadcast_to(h, shape + (D,))[..., None])[..., 0],

@@ -34,8 +34,8 @@ def reduce_to(val, frame_shape: tuple, keep: tuple) -> np.ndarray:
     return np.transpose(out, order) if order != sorted(order) else out
 
 
-def draw_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
-    """One draw per element from the family with natural parameters ``eta``."""
+def draw_natural(family_name: str, eta, rng: np.random.Generator) -> np.ndarray:
+    """One draw per element from the family with natural parameters ``eta`` (stacked on axis 0)."""
     family = FAMILIES[family_name]
     return family.sample(rng, family.from_natural(eta))
 
