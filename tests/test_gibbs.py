@@ -116,7 +116,7 @@ def test_independent_chains_have_uncorrelated_draws():
 def test_schedule_names_each_update_and_its_blocking():
     res = lv.infer(gmm_model(), data=gmm_data(), draws=5, tune=0, progress=False)
     rows = {s.name: s for s in res.schedule}
-    assert [s.name for s in res.schedule] == ["pi", "mu", "tau", "z"]
+    assert [s.name for s in res.schedule] == ["z", "pi", "mu", "tau"]
     assert rows["mu"].method == "conjugate Normal"
     assert rows["z"].method == "enumeration (3 states)"
     assert "all 300 elements of plate n" in rows["z"].blocking

@@ -1,7 +1,7 @@
 """The Gibbs sampler: a sweep of generated block updates, all chains batched on a leading axis.
 
-``build_schedule`` turns a derivation into the sweep: one step per unknown, in declaration order
-(parents before children), each either a generated conjugate or enumeration update of all its
+``GibbsProgram`` turns a derivation into the sweep: one step per unknown, local latents first and
+then the global unknowns, each in declaration order, each either a generated conjugate or enumeration update of all its
 elements at once, or a slice sampler for unknowns without a conjugate conditional (elements
 together when no factor links two of them, otherwise one at a time).  ``run_gibbs`` initialises
 the chains, runs the sweeps with a progress bar and stores the draws.
@@ -70,7 +70,11 @@ class GibbsProgram:
         self.namespace = self.codegen.compile()
         self.set_data(data)
         self.slice_width: dict = {}
-        self.schedule = Schedule(self._step(name, strict) for name in self.d.graph.topological_unknowns())
+        order = self.d.graph.topological_unknowns()
+        # local latents first (as an E-step before an M-step): a sweep then starts from the
+        # global values the user gave, instead of overwriting them from random allocations
+        order = [n for n in order if self.d.graph.is_local(n)] + [n for n in order if not self.d.graph.is_local(n)]
+        self.schedule = Schedule(self._step(name, strict) for name in order)
 
     def set_data(self, data: dict | None):
         """Bind (new) data: validated, and the data-only sums recomputed; the code is reused."""
