@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .derive.derivation import derive
 from .frontend.expr import ModelError
 from .frontend.model import Model
 
-METHODS = ("gibbs",)
+METHODS = ("gibbs", "em", "ecm", "annealed_em")
 
 
 def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: int = 2000, tune: int = 500,
           chains: int = 4, thin: int = 1, seed=0, init: dict | None = None, progress: bool = True,
-          keep=None, strict: bool = False, lp: bool = True):
+          keep=None, strict: bool = False, lp: bool = True, latent=None, params=None, max_iter: int = 500,
+          tol: float = 1e-8, restarts: int = 1, anneal=None):
     """Run inference on ``model`` given ``data``.
 
     ``method="gibbs"``: a Gibbs sampler assembled from the derived complete conditionals, with
@@ -21,6 +24,8 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     """
     if method not in METHODS:
         raise ModelError(f"unknown inference method {method!r}; choose one of {', '.join(METHODS)}")
+    if method != "gibbs":
+        return _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal)
     for key, val, low in (("draws", draws, 1), ("chains", chains, 1), ("thin", thin, 1), ("tune", tune, 0)):
         if int(val) != val or val < low:
             raise ModelError(f"{key}={val!r} must be an integer of at least {low}")
@@ -30,3 +35,21 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     program = GibbsProgram(derive(model), data, int(chains), strict=strict)
     out, stats = run_gibbs(program, int(draws), int(tune), int(thin), seed, init, keep, progress, lp=lp)
     return GibbsResult(program, out, stats, seed)
+
+
+def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal):
+    """EM and its variants: ``em`` (exact M-step), ``ecm`` (one conditional pass), ``annealed_em``."""
+    for key, val, low in (("max_iter", max_iter, 1), ("restarts", restarts, 1)):
+        if int(val) != val or val < low:
+            raise ModelError(f"{key}={val!r} must be an integer of at least {low}")
+    if not (tol > 0):
+        raise ModelError(f"tol={tol!r} must be positive")
+    from .runtime.em import EMProgram, run_em
+    from .runtime.em_results import EMResult
+
+    program = EMProgram(derive(model), data, int(restarts), latent=latent, params=params)
+    if method == "annealed_em" and anneal is None:
+        anneal = list(np.geomspace(0.05, 1.0, 30)[:-1])
+    out = run_em(program, init, int(max_iter), float(tol), seed, progress, exact=(method != "ecm"),
+                 anneal=anneal if method == "annealed_em" else None)
+    return EMResult(program, out, method)

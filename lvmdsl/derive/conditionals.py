@@ -16,6 +16,7 @@ import sympy as sp
 from scipy import special
 
 from ..families import FAMILIES, Distribution, Family
+from ..families.flat import Flat
 from ..frontend.expr import ModelError
 from ..frontend.model import Model, RandomVariable
 from ..graph.model_graph import ModelGraph
@@ -46,7 +47,14 @@ class Conditional:
         """A short name for schedules and messages, e.g. ``conjugate Gamma`` or ``enumeration (3 states)``."""
         if self.rule == "enumeration":
             return f"enumeration ({self.n_states} states)"
+        if self.flat:
+            return f"no prior; {self.family.name} statistics"
         return f"conjugate {self.family.name}"
+
+    @property
+    def flat(self) -> bool:
+        """A ``Param`` without a prior: the family is the vehicle of its likelihood's statistics."""
+        return isinstance(self.prior_family, Flat)
 
     # ------------------------------------------------------------------ symbolic
     def plate_sum(self, factor: Factor, coef) -> sp.Expr:
@@ -223,14 +231,25 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
             family = target.family if target.family.name in ("Bernoulli", "Categorical") else FAMILIES["Categorical"]
             return Conditional(model, target, "enumeration", family, elem, [sp.KroneckerDelta(elem, s) for s in range(n_states)], factors, n_states)
         prior_p = {k: unwrap(SympyBackend(target.plates, name).lower(e)) for k, e in target.params.items()}
-        stats = target.family.sufficient_stats(elem, prior_p)
-        if stats is None:
-            raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
-                               "exponential-family form")
-        local[0] = local[0] - target.family.log_base_measure(elem)
-        for f, e in zip(factors, local):
-            f.coefficients = collect(name, stats, e, f.name)
-        return Conditional(model, target, "conjugate", target.family, elem, stats, factors)
+        if isinstance(target.family, Flat):       # no prior: the likelihood picks a vehicle family
+            candidates = [FAMILIES[v] for v in target.family.vehicles]
+        else:
+            candidates = [target.family]
+        failure = None
+        for family in candidates:
+            stats = family.sufficient_stats(elem, prior_p)
+            if stats is None:
+                raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
+                                   "exponential-family form")
+            base = [local[0] - target.family.log_base_measure(elem)] + local[1:]
+            try:
+                for f, e in zip(factors, base):
+                    f.coefficients = collect(name, stats, e, f.name)
+            except NotConjugate as err:
+                failure = err
+                continue
+            return Conditional(model, target, "conjugate", family, elem, stats, factors)
+        raise failure
     except NotConjugate as reason:
         return NonConjugate(target, reason, factors)
 

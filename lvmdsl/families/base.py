@@ -175,6 +175,14 @@ class Family:
     def mode(self, p: dict):
         raise NotImplementedError
 
+    def argmax_natural(self, eta):
+        """argmax over x of eta . T(x) + log h(x): the M-step's solution for natural parameters eta.
+
+        The mode of the family at eta where that exists; families whose mode convention differs
+        at the boundary (Dirichlet, Beta, Gamma) override it.  NaN where no maximiser exists.
+        """
+        return self.mode(self.from_natural(eta))
+
     def __repr__(self) -> str:
         return f"<family {self.name}>"
 

@@ -75,6 +75,12 @@ class Beta(Family):
         a, b = p["a"], p["b"]
         return a * b / ((a + b) ** 2 * (a + b + 1))
 
+    def argmax_natural(self, eta):
+        """eta1 / (eta1 + eta2) for eta >= 0 (the mode (a-1)/(a+b-2)); NaN otherwise."""
+        e1, e2 = (np.asarray(v, float) for v in (eta[0], eta[1]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((e1 >= 0) & (e2 >= 0), e1 / (e1 + e2), np.nan)
+
     def mode(self, p):
         """(a-1)/(a+b-2) when a, b > 1; the boundary 0 or 1 when only one of them is; 0.5 if both <= 1
         (then the density is flat or U-shaped and the mode is not unique)."""

@@ -95,6 +95,14 @@ class Dirichlet(Family):
         m, a0 = self.mean(p), a.sum(-1)[..., None, None]
         return (m[..., :, None] * np.eye(a.shape[-1]) - m[..., :, None] * m[..., None, :]) / (a0 + 1)
 
+    def argmax_natural(self, eta):
+        """eta_k / sum(eta): the Lagrange solution of max sum eta_k log p_k on the simplex (eta >= 0)."""
+        e = np.moveaxis(np.asarray(eta, float), 0, -1) if isinstance(eta, np.ndarray) else \
+            np.stack(np.broadcast_arrays(*[np.asarray(v, float) for v in eta]), -1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = e / e.sum(-1, keepdims=True)
+        return np.where(np.all(e >= 0, axis=-1, keepdims=True), out, np.nan)
+
     def mode(self, p):
         """(alpha_k - 1) / (alpha_0 - K) when every alpha_k > 1 (else the mode is on the boundary: nan)."""
         a = as_float(p)["alpha"]

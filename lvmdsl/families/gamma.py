@@ -80,6 +80,12 @@ class Gamma(Family):
         p = as_float(p)
         return p["shape"] / p["rate"] ** 2
 
+    def argmax_natural(self, eta):
+        """eta1 / -eta2 (the mode (shape-1)/rate), 0 when eta1 < 0; NaN without a maximiser (eta2 >= 0)."""
+        e1, e2 = (np.asarray(v, float) for v in (eta[0], eta[1]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(e2 < 0, np.maximum(e1, 0) / -e2, np.nan)
+
     def mode(self, p):
         p = as_float(p)
         return np.where(p["shape"] >= 1, (p["shape"] - 1) / p["rate"], 0.0)

@@ -190,6 +190,26 @@ def _declare(family_name: str, name: str, observed, given: dict) -> RandomVariab
     return rv
 
 
+def Param(name: str, shape=(), constraint=None) -> RandomVariable:
+    """Declare an unknown without a prior, estimated by maximum likelihood (``method="em"``).
+
+    ``constraint`` is None (real), ``"positive"``, ``"unit"`` (between 0 and 1), ``"simplex"`` or
+    ``"positive_definite"``; ``shape`` is the event shape of one element of the enclosing plates.
+    """
+    from ..families.flat import Flat
+
+    m = current_model()
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ModelError(f"Param name {name!r} must be a Python identifier")
+    try:
+        fam = Flat(constraint, shape)
+    except FamilyError as err:
+        raise ModelError(f"Param {name!r}: {err}") from None
+    rv = RandomVariable(name, fam, {}, tuple(m._plate_stack), None, m)
+    m._add(rv)
+    return rv
+
+
 def _check_literal_params(name: str, fam: Family, exprs: dict):
     """Constant parameters are checked at once: a negative variance is an error at declaration."""
     if not all(isinstance(e, Literal) for e in exprs.values()):

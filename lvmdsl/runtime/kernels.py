@@ -88,3 +88,13 @@ def scatter(val, at: np.ndarray, frame_shape: tuple, target_shape: tuple) -> np.
     else:
         out = np.bincount(at, weights=np.broadcast_to(val, frame_shape).ravel(), minlength=n)
     return out.reshape((C,) + tuple(target_shape))
+
+
+def argmax_natural(family_name: str, eta) -> np.ndarray:
+    """The M-step solution: the maximiser of eta . T(x) (+ log h) in the family's domain."""
+    return FAMILIES[family_name].argmax_natural(eta)
+
+
+def soft_sum(spec: str, resp: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """Responsibility-weighted sums of a stack of terms: ``einsum(spec)``, one BLAS call when it can."""
+    return np.einsum(spec, resp, terms, optimize=True)

@@ -1,0 +1,357 @@
+"""The EM runtime: generated E- and M-steps, restarts batched on a leading axis.
+
+Each iteration computes every latent's posterior given the parameters (E-step), records the
+observed-data log-likelihood of the current parameters (plus the log-prior under MAP), then
+maximises Q parameter by parameter (M-step).  ``method="em"`` repeats those conditional
+maximisations until they settle, which is the exact joint maximiser of Q when it exists (for a
+mixture one pass already is); ``method="ecm"`` does one pass per iteration.
+
+The log-likelihood is exact for both kinds of latent: a discrete latent's E-step logits are the
+full log-densities of its factors at each state, so their log-sum-exp is log p(x_n | theta); a
+continuous latent uses Bayes' rule at its posterior mean z*, log p(x | theta) =
+log p(x, z* | theta) - log q(z*), which is exact because q is the exact posterior.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ..codegen.em import EMCodegen
+from ..derive.conditionals import Conditional
+from ..frontend.expr import ModelError
+from ..graph.validate import bind_data
+from .batched import batched_params
+
+INNER_MAX, INNER_TOL = 100, 1e-12
+
+
+class EMWarning(UserWarning):
+    """Something in an EM run needs attention: a decrease of the log-likelihood, a collapse."""
+
+
+class EMProgram:
+    """A compiled EM program for one model, split into latents and parameters, and one data set."""
+
+    def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
+        self.d, self.model, self.R = derivation, derivation.model, restarts
+        self.graph = derivation.graph
+        self.latent, self.params = split_unknowns(derivation, latent, params)
+        for name in self.latent:
+            cond = derivation[name]
+            if not isinstance(cond, Conditional):
+                raise ModelError(f"EM needs the posterior of latent {name!r} in closed form, but {cond.reason}; "
+                                 "use method='mcem', or make it a parameter with params=[...]")
+        for name in self.params:
+            cond = derivation[name]
+            if not isinstance(cond, Conditional):
+                raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason})")
+        self._check_structure()
+        self.codegen = EMCodegen(derivation, self.latent, self.params)
+        self.namespace = self.codegen.compile()
+        self.set_data(data)
+
+    def _check_structure(self):
+        owner: dict = {}
+        for l in self.latent:
+            for c in self.graph.children(l):
+                if c in self.latent:
+                    raise ModelError(f"EM: latent {c!r} depends on latent {l!r}; a hierarchy of latents has no "
+                                     "exact E-step here (make one of them a parameter)")
+                if c in owner:
+                    raise ModelError(f"EM: {c!r} depends on two latents, {owner[c]!r} and {l!r}; their joint "
+                                     "posterior is not derived (make one of them a parameter)")
+                owner[c] = l
+        self.touching = set(owner) | set(self.latent)
+
+    def set_data(self, data):
+        self.env, self.sizes = bind_data(self.model, data)
+        given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
+        if given:
+            raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
+                             "declare them observed=True to condition on them")
+        self.D = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
+        self.D.update({k: float(v) for k, v in self.sizes.items()})
+        self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items() if np.all(np.mod(v, 1) == 0)}
+        self.Z = {**self.sizes, "_chains": self.R}
+        self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
+
+    # ---------------------------------------------------------------- E-step
+    def estep(self, S: dict, beta: float = 1.0):
+        """Posteriors of the latents; returns (E, posteriors, log-likelihood per restart).
+
+        ``beta`` < 1 tempers the posteriors (deterministic annealing); the log-likelihood is
+        always the untempered one.
+        """
+        E, post = {}, {}
+        ll = np.zeros(self.R)
+        for name in self.latent:
+            cond = self.d[name]
+            eta = self.namespace[f"estep_{_ident(name)}"](S, self.D, self.DI, self.Z, self.P)
+            v = self.model.variables[name]
+            if cond.rule == "enumeration":
+                lse = logsumexp(eta, axis=0)
+                ll += lse.reshape(self.R, -1).sum(-1)
+                if beta != 1.0:
+                    eta = beta * eta
+                    lse = logsumexp(eta, axis=0)
+                r = np.exp(eta - lse)
+                E[name] = np.moveaxis(r, 0, -1)
+                post[name] = {"p": E[name]}
+            else:
+                p = cond.family.from_natural(eta)
+                ll += self._bayes_rule_term(name, cond, p, S)
+                if beta != 1.0:
+                    p = cond.family.from_natural(beta * eta)
+                post[name] = p
+                stats = cond.family.expected_stats(p)
+                E[name] = np.stack(np.broadcast_arrays(*stats), -1)
+        ll += self._other_terms(S)
+        return E, post, ll
+
+    def _bayes_rule_term(self, name, cond, p, S):
+        """log p(z*, children | theta) - log q(z*) at the posterior mean z*, per restart."""
+        zstar = np.asarray(cond.family.mean(p), float)
+        env = {**self.env, **S, name: zstar}
+        batched = set(S) | {name}
+        total = np.zeros(self.R)
+        for vname in [name] + self.graph.children(name):
+            total += self._factor(vname, env, batched)
+        q = np.asarray(cond.family.logpdf(zstar, p), float)
+        return total - q.reshape(self.R, -1).sum(-1)
+
+    def _factor(self, vname, env, batched):
+        v = self.model.variables[vname]
+        params = batched_params(v, env, self.sizes, batched, self.R)
+        x = np.asarray(env[vname], float)
+        if vname not in batched:
+            x = x[None]
+        lp = v.family.logpdf(x, params)
+        return np.broadcast_to(lp, (self.R,) + lp.shape[1:]).reshape(self.R, -1).sum(-1)
+
+    def _other_terms(self, S):
+        env, batched = {**self.env, **S}, set(S)
+        total = np.zeros(self.R)
+        for v in self.model.variables.values():
+            if v.name not in self.touching and v.name not in self.latent:
+                total += self._factor(v.name, env, batched)
+        return total
+
+    # ---------------------------------------------------------------- M-step
+    def mstep(self, S: dict, E: dict, exact: bool = True, iteration: int = 0):
+        """Maximise Q over the parameters in turn (until they settle when ``exact``)."""
+        for sweep in range(INNER_MAX if exact else 1):
+            change = 0.0
+            for name in self.params:
+                old = S[name]
+                self.namespace[f"mstep_{_ident(name)}"](S, E, self.D, self.DI, self.Z, self.P)
+                self._hold_collapsed(name, old, S, iteration)
+                with np.errstate(invalid="ignore"):
+                    rel = np.nanmax(np.abs(S[name] - old) / (np.abs(old) + 1e-300)) if old.size else 0.0
+                change = max(change, float(rel))
+            if change < INNER_TOL:
+                break
+
+    def _hold_collapsed(self, name, old, S, iteration):
+        new = np.asarray(S[name], float)
+        v = self.model.variables[name]
+        bad = ~np.isfinite(new)
+        kind = v.family.support.kind
+        if kind == "positive":
+            bad |= new <= 0
+        if kind == "positive_definite" and np.all(np.isfinite(new)):
+            eig = np.linalg.eigvalsh(new)
+            bad |= np.broadcast_to((eig <= 0).any(-1)[..., None, None], new.shape)
+        if bad.any():
+            where = np.unique(np.nonzero(bad.reshape(self.R, -1))[0]).tolist()
+            warnings.warn(f"EM iteration {iteration}: the M-step of {name!r} gave values outside its domain in "
+                          f"restart(s) {where} (an empty or collapsing component); those entries keep their "
+                          "previous values. A prior (MAP) or fewer components avoids this.", EMWarning, stacklevel=4)
+            S[name] = np.where(bad, old, new)
+
+
+def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
+    """Latents (E-step) and parameters (M-step): unknowns in a data plate are latent by default."""
+    names = [v.name for v in derivation.model.unknowns]
+    for given in (latent or []), (params or []):
+        for n in given:
+            if n not in names:
+                raise ModelError(f"{n!r} is not an unknown of model {derivation.model.name!r} "
+                                 f"(the unknowns are {', '.join(names)})")
+    both = set(latent or []) & set(params or [])
+    if both:
+        raise ModelError(f"{', '.join(sorted(both))} cannot be both latent and a parameter")
+    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])) and n not in (params or [])]
+    par = [n for n in names if n not in lat]
+    if not par:
+        raise ModelError("EM needs at least one parameter to estimate; pass params=[...]")
+    return lat, par
+
+
+def _ident(name):
+    from ..codegen.printer import ident
+    return ident(name)
+
+
+# ---------------------------------------------------------------------------- initial values
+
+def neutral_value(v, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """A starting value from the parameter's domain: small random reals, ones, uniform weights."""
+    kind = v.family.support.kind
+    ev = tuple(v.event_shape)
+    if kind in ("real", "real_vector"):
+        return 0.1 * rng.standard_normal(shape + ev)
+    if kind == "positive":
+        return np.ones(shape + ev)
+    if kind == "unit":
+        return rng.uniform(0.25, 0.75, shape + ev)
+    if kind == "simplex":
+        return np.full(shape + ev, 1.0 / ev[-1])
+    if kind == "positive_definite":
+        return np.broadcast_to(np.eye(ev[-1]), shape + ev).copy()
+    raise ModelError(f"no default starting value for parameter {v.name!r} ({v.family.name}); give init=")
+
+
+def kmeans_pp_responsibilities(program: EMProgram, name: str, rng: np.random.Generator) -> np.ndarray:
+    """One-hot responsibilities from k-means++ centres on the latent's observed children, per restart.
+
+    Data point n is the row of every observed child of ``name`` at n; centres are chosen by
+    k-means++ (D^2 sampling) and each point goes to its nearest centre.
+    """
+    v = program.model.variables[name]
+    if len(v.plates) != 1:
+        raise ModelError(f"k-means++ initialisation needs latent {name!r} in one plate; give init=")
+    K = program.d[name].n_states
+    rows = []
+    for c in program.graph.children(name):
+        child = program.model.variables[c]
+        if child.observed and child.plates[:1] == v.plates:
+            arr = np.asarray(program.env[c], float)
+            rows.append(arr.reshape(arr.shape[0], -1))
+    if not rows:
+        raise ModelError(f"k-means++ initialisation of {name!r} needs observed children in its plate; give init=")
+    X = np.concatenate(rows, axis=1)
+    N = X.shape[0]
+    out = np.zeros((program.R, N, K))
+    for r in range(program.R):
+        centres = [X[rng.integers(N)]]
+        d2 = ((X - centres[0]) ** 2).sum(1)
+        for _ in range(1, K):
+            total = d2.sum()
+            i = rng.choice(N, p=d2 / total) if total > 0 else rng.integers(N)
+            centres.append(X[i])
+            d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(1))
+        C = np.array(centres)
+        dist = ((X[:, None, :] - C[None]) ** 2).sum(-1) if N * K * X.shape[1] < 5e7 else \
+            (X ** 2).sum(1)[:, None] - 2 * X @ C.T + (C ** 2).sum(1)[None]
+        out[r, np.arange(N), dist.argmin(1)] = 1.0
+    return out
+
+
+def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Generator) -> dict:
+    """Starting values of the parameters, ``{name: (restarts, *plates, *event)}``.
+
+    Given values are used as they are (one for all restarts, or one per restart).  Otherwise
+    parameters start from neutral values and, when a discrete latent is present, the first M-step
+    is taken from k-means++ allocations, which puts mixture components where the data are.
+    """
+    init = dict(init or {})
+    for n in init:
+        if n not in program.params:
+            raise ModelError(f"init gives {n!r}, which is not a parameter of this EM program "
+                             f"(the parameters are {', '.join(program.params)})")
+    S = {}
+    for name in program.params:
+        v = program.model.variables[name]
+        shape = tuple(program.sizes[p.name] for p in v.plates)
+        want = shape + tuple(v.event_shape)
+        if name in init:
+            arr = np.asarray(init[name], float)
+            if arr.shape == (program.R,) + want:
+                S[name] = arr.copy()
+            else:
+                try:
+                    S[name] = np.broadcast_to(arr, (program.R,) + want).copy()
+                except ValueError:
+                    raise ModelError(f"the initial value of {name!r} has shape {arr.shape}; it needs {want} "
+                                     f"(or {(program.R,) + want} for one value per restart)") from None
+            from .initial import in_support
+            if not in_support(v, S[name]):
+                raise ModelError(f"the initial value of {name!r} is outside its domain: each value must be "
+                                 f"{v.family.support.describe()}")
+        else:
+            S[name] = np.stack([neutral_value(v, shape, rng) for _ in range(program.R)])
+    missing = [n for n in program.params if n not in init]
+    discrete = [l for l in program.latent if program.d[l].rule == "enumeration"]
+    if missing and discrete:
+        E = {}
+        for l in program.latent:
+            if l in discrete:
+                E[l] = kmeans_pp_responsibilities(program, l, rng)
+        if len(E) == len(program.latent):
+            fixed = {n: S[n].copy() for n in init}
+            program.mstep(S, E, exact=True)
+            S.update(fixed)
+    return S
+
+
+# ---------------------------------------------------------------------------- the loop
+
+def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: bool, exact: bool = True,
+           anneal=None) -> dict:
+    """Iterate E- and M-steps until every restart's relative log-likelihood change is below ``tol``.
+
+    Returns the final parameters, the log-likelihood trajectories (restarts x iterations), the
+    iteration counts and convergence flags per restart.  ``anneal`` is a schedule of inverse
+    temperatures for deterministic annealing (the E-step uses posterior^beta until beta = 1).
+    """
+    from tqdm.auto import trange
+
+    rng = np.random.default_rng(seed)
+    S = initial_parameters(program, init, rng)
+    R = program.R
+    history = []
+    active = np.ones(R, dtype=bool)
+    n_iter = np.zeros(R, dtype=int)
+    converged = np.zeros(R, dtype=bool)
+    betas = list(anneal or [])
+    it = 0
+    bar = trange(max_iter, disable=not progress, desc=f"em {program.model.name}", unit="iter", mininterval=0.5)
+    for it in bar:
+        beta = betas[it] if it < len(betas) else 1.0
+        E, post, ll = program.estep(S, beta)
+        history.append(ll)
+        if it > 0 and beta == 1.0 and (it - 1 >= len(betas)):
+            prev = history[-2]
+            drop = prev - ll
+            scale = np.maximum(np.abs(ll), 1.0)
+            bad = active & (drop > 1e-9 * scale)
+            if bad.any():
+                r = int(np.argmax(np.where(bad, drop / scale, -np.inf)))
+                warnings.warn(f"EM iteration {it}: the log-likelihood decreased by {drop[r]:.3g} "
+                              f"(relative {drop[r] / scale[r]:.2g}) in restart {r}; EM should never decrease it, "
+                              "so an update is not a maximiser of Q", EMWarning, stacklevel=3)
+            done = active & (np.abs(ll - prev) <= tol * scale)
+            converged |= done
+            active &= ~done
+        bad_ll = active & ~np.isfinite(ll)
+        if bad_ll.any():
+            warnings.warn(f"EM iteration {it}: the log-likelihood is not finite in restart(s) "
+                          f"{np.nonzero(bad_ll)[0].tolist()} (a collapsed component); they stop there",
+                          EMWarning, stacklevel=3)
+            active &= ~bad_ll
+        n_iter[active] = it + 1
+        if not active.any():
+            break
+        frozen = {k: v.copy() for k, v in S.items()}
+        program.mstep(S, E, exact=exact, iteration=it)
+        for k in S:                                   # finished restarts keep their parameters
+            S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
+    bar.close()
+    E, post, ll = program.estep(S)
+    if len(history) == 0 or not np.array_equal(history[-1], ll):
+        history.append(ll)
+    return {"params": S, "loglik": np.array(history).T, "n_iter": n_iter, "converged": converged,
+            "posterior": post, "expectations": E}
