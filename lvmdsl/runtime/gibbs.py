@@ -93,6 +93,9 @@ class GibbsProgram:
     # ---------------------------------------------------------------- schedule
     def _step(self, name: str, strict: bool) -> Step:
         cond, v = self.d[name], self.model.variables[name]
+        if isinstance(cond, Conditional) and cond.flat:
+            raise ModelError(f"{name!r} is a Param without a prior, which Gibbs sampling cannot draw; "
+                             "give it a prior, or estimate it with method='em'")
         if isinstance(cond, Conditional):
             fn = self.namespace[f"update_{_ident(name)}"]
             return Step(name, cond.rule_name, _blocking(v, self.sizes),
