@@ -79,6 +79,7 @@ class EMCodegen(GibbsCodegen):
     def __init__(self, derivation, latent: list[str], params: list[str]):
         self.latent_names, self.param_names = list(latent), list(params)
         self.info = {n: LatentInfo(derivation[n]) for n in latent}
+        self.pure: dict[str, bool] = {}
         super().__init__(derivation)
 
     @property
@@ -92,8 +93,34 @@ class EMCodegen(GibbsCodegen):
                                     f"E-step: natural parameters of {name} | data, parameters ({cond.rule_name}).")
             fn.add("return eta")
             self.functions["estep_" + name] = fn.text()
+        self._stats_parts: dict = {}
         for name in self.param_names:
             self.functions["mstep_" + name] = self.mstep(self.d[name])
+        self.functions["stats_all"] = self.stats_all()
+
+    def stats_all(self) -> str:
+        """All statistics that read only the E-step and the data, each computed once (the mean
+        and covariance updates of a mixture share their responsibility-weighted sums)."""
+        fn = _Block("stats_all(S, E, D, DI, Z, P)",
+                    "Every parameter's expected statistics that depend on the E-step only, shared.")
+        fn.add("T = {}")
+        seen: dict = {}
+        for name, lines in self._stats_parts.items():
+            if not self.pure[name]:
+                continue
+            for line in lines:
+                if line.startswith("#"):
+                    fn.add(line)
+                    continue
+                target, _, rhs = line.partition(" = ")
+                if rhs in seen and target.startswith("T["):
+                    fn.add(f"{target} = {seen[rhs]}")
+                elif line not in seen.get("__lines__", set()):
+                    fn.add(line)
+                    seen[rhs] = target
+                    seen.setdefault("__lines__", set()).add(line)
+        fn.add("return T")
+        return fn.text()
 
     def mstep(self, cond) -> str:
         """Three functions: ``stats_<p>`` (the expected statistics the update needs),
@@ -109,14 +136,17 @@ class EMCodegen(GibbsCodegen):
                        f"M-step of {name}: eta = E[natural parameters] from the statistics T; {name} = argmax eta . T({name}).")
         stats.add("T = {}")
         solve.add(f"eta = np.zeros({shape})   # " + ", ".join(map(sp.sstr, cond.stats))[:200])
+        parts = self._stats_parts.setdefault(name, [])
         for f in cond.factors:
             piece = self._expected_terms(cond, f, taxes, tsizes, n)
             if piece is None:
                 continue
             if piece.sums:
                 stats.add(piece.header, *piece.views_b, *piece.sums)
+                parts += [piece.header, *piece.views_b, *piece.sums]
             solve.add(piece.header, *piece.views_a, *(piece.views_b if not piece.sums else []), *piece.etas)
         stats.add("return T")
+        self.pure[name] = "S[" not in stats.text()      # statistics of data and E-step posteriors only
         solve.add(f"S[{name!r}] = argmax_natural({cond.family.name!r}, eta)")
         both = _Block(f"mstep_{nid}(S, E, D, DI, Z, P)", f"M-step of {name}: statistics, then the maximiser of Q.")
         both.add(f"solve_{nid}(S, E, stats_{nid}(S, E, D, DI, Z, P), D, DI, Z, P)")
@@ -223,18 +253,14 @@ class EMCodegen(GibbsCodegen):
         r_spec = "c" + "".join(lat) + state_letter
         data_only = all(not p.mentions_state(B) for _, B in bs.values())
         stack = f"np.stack(np.broadcast_arrays({', '.join(bs)}), -1)"
-        if data_only:
-            pre = FramePrinter(faxes, fsizes, self.state, chain=False)
-            name = f"P['feat_{ident(cond.name)}_{ident(f.name)}']"
-            full = "(1" + "".join(f", {fsizes[a]}" for a in faxes) + ")"
-            pre_stack = ", ".join(f"np.broadcast_to({pre(B)}, {full})" for _, B in bs.values())
-            self.pre_lines += [f"# {cond.name} <- {f.name}: the data terms weighted by responsibilities",
-                               *pre.lines, f"{name} = np.stack([{pre_stack}], -1)[0]"]
-            b_spec, b_src = "".join(fl[a] for a in faxes) + "m", name
+        if data_only:            # columns of the factor's shared feature matrix
+            cols = {j: self.feature(f, faxes, fsizes, B) for j, B in bs.values()}
+            triples = [(i, A, cols[j]) for i, A, j in triples]
+            b_spec, b_src = "".join(fl[a] for a in faxes) + "m", self.feature_name(f, faxes)
         else:
             b_spec, b_src = "c" + "".join(fl[a] for a in faxes) + "m", f"np.broadcast_to({stack}, {p.shape_source()[:-1]}, {len(bs)}))"
         out_spec = "c" + "".join(tl[q.name] for q in own) + "m"
-        sb = f"T[{ident(f'{cond.name}_{f.name}_weighted')!r}]"
+        sb = f"T[{ident(f'{f.name}_weighted_by_{info.name}' if data_only else f'{cond.name}_{f.name}_weighted')!r}]"
         sums = [f"{sb} = soft_sum('{r_spec},{b_spec}->{out_spec}', E[{info.name!r}], {b_src})"]
         keyed = [(i, A, f"{sb}[..., {j}]") for i, A, j in triples]
         header = f"# factor {f.name} over {', '.join(faxes)}, weighted by the responsibilities of {info.name}"

@@ -123,6 +123,7 @@ class GibbsCodegen:
         self.pre_lines: list[str] = []
         self.consts: list[str] = []         # module-level index and coefficient arrays
         self._pre: dict = {}
+        self.features: dict = {}            # (factor, plates) -> data terms shared as one matrix
         self.functions: dict[str, str] = {}
         self.build()
 
@@ -140,7 +141,7 @@ class GibbsCodegen:
         pre = ["def precompute(D, DI, Z):",
                '    """Sums over the data that no update changes: computed once per data set."""',
                "    C, P = 1, {}"]
-        pre += ["    " + line for line in self.pre_lines] + ["    return P"]
+        pre += ["    " + line for line in self.pre_lines + self.feature_lines()] + ["    return P"]
         parts = [HEADER.format(model=self.model.name, kind=self.kind) + "\n".join(self.consts), "\n".join(pre)]
         parts += list(self.functions.values())
         return "\n\n\n".join(parts) + "\n"
@@ -202,7 +203,10 @@ class GibbsCodegen:
         outside = {s.name for s in own} - set(faxes)
         sums: dict[str, str] = {}
         body, sum_lines, triples = [], [], []
-        for i, coef in enumerate(f.coefficients if coefficients is None else coefficients):
+        coefs = f.coefficients if coefficients is None else coefficients
+        if not summed and faxes and f.variable.observed:
+            return self._feature_terms(cond, f, coefs, faxes, fsizes, p, n, override)
+        for i, coef in enumerate(coefs):
             if coef == 0:
                 continue
             if not summed:
@@ -255,24 +259,7 @@ class GibbsCodegen:
 
     def _vector_line(self, members, tp: FramePrinter, n: int) -> list[str]:
         k = len(self.consts)
-        coef = f"K{k}"
-        self.consts.append(f"{coef} = np.array({[float(m[3]) for m in members]!r})")
-        factors = [coef]
-        parts0 = members[0][5]
-        for pos, atom in enumerate(parts0):
-            ints = [m[4][pos] for m in members]
-            if ints[0]:
-                idx = []
-                for j in range(len(ints[0])):
-                    g = f"G{k}_{pos}_{j}"
-                    self.consts.append(f"{g} = np.array({[int(x[j]) for x in ints]!r})")
-                    idx.append(g)
-                prefix = atom.indices[: len(atom.indices) - len(ints[0])]
-                source, has_chain = tp.array(str(atom.base.label))
-                base = tp._basic(source, prefix, has_chain) if len(prefix) or has_chain else source
-                factors.append(f"{base}[..., {', '.join(idx)}]")
-            else:
-                factors.append(f"{tp._factor(atom)}[..., None]")
+        factors = [self._group_values(members, tp, k)]
         keys = [m[2] for m in members]
         sliced = [key.rsplit("[..., ", 1) for key in keys]
         if all(len(x) == 2 for x in sliced) and len({x[0] for x in sliced}) == 1:    # columns of one stack
@@ -294,6 +281,95 @@ class GibbsCodegen:
         sel[np.arange(len(rows)), rows] = 1
         self.consts.append(f"SEL{k} = np.array({sel.tolist()!r})")
         return [f"eta += np.moveaxis(({vals}) @ SEL{k}, -1, 0)"]
+
+    def _feature_terms(self, cond, f: Factor, coefs, faxes, fsizes, p: FramePrinter, n: int, override):
+        """A data factor on the target's own plates: eta = features(data) @ W(parameters).
+
+        Each coefficient is a sum of terms A * B with A free of the data plates (parameters) and
+        B a function of the data alone (1, x_i, x_i x_j for a Gaussian): the natural-parameter
+        form.  The B are computed once (``precompute``) as a feature matrix and every call does
+        one matrix product with W, the A arranged by feature and statistic.
+        """
+        syms = [sp.Symbol(a, integer=True, nonnegative=True) for a in faxes]
+        gp = FramePrinter([], {}, p.state, override=override)
+        triples, rest = [], {}
+        for i, coef in enumerate(coefs):
+            if coef == 0:
+                continue
+            for term in sp.Add.make_args(sp.expand(coef)):
+                A, B = term.as_independent(*syms, as_Add=False)
+                if p.mentions_state(B):
+                    rest.setdefault(i, []).append(term)
+                else:
+                    triples.append((i, A, self.feature(f, faxes, fsizes, B)))
+        feat = self.feature_name(f, faxes)
+        m = f"len({feat}_cols)"
+        lines = [f"W = np.zeros((C, {feat}.shape[-1], {n}))   # W[:, feature, statistic]"]
+        groups: dict = {}
+        for i, A, j in triples:
+            sig, c, ints, parts = _monomial(A, gp)
+            groups.setdefault(sig, []).append((i, A, j, c, ints, parts))
+        for sig, members in groups.items():
+            if sig is None or len(members) < VECTORISE_FROM:
+                for i, A, j, *_ in members:
+                    lines.append(f"W[:, {j}, {i}] += {gp(A)}")
+                continue
+            k = len(self.consts)
+            vals = self._group_values(members, gp, k)
+            self.consts.append(f"FJ{k} = np.array({[m_[2] for m_ in members]!r})")
+            self.consts.append(f"FI{k} = np.array({[m_[0] for m_ in members]!r})")
+            lines.append(f"W[:, FJ{k}, FI{k}] += np.broadcast_to({vals}, (C, {len(members)}))")
+        shape = "(C" + "".join(f", {fsizes[a]}" for a in faxes) + f", {n})"
+        lines.append(f"eta += np.moveaxis((({feat}).reshape(-1, {feat}.shape[-1]) @ W).reshape({shape}), -1, 0)")
+        for i, terms in rest.items():
+            lines.append(f"eta[{i}] += {p(sp.Add(*terms))}")
+        header = f"# factor {f.name} over {', '.join(faxes)}: data features times parameter weights"
+        return Piece(header, gp.lines, p.lines if rest else [], [], lines)
+
+    def _group_values(self, members, tp: FramePrinter, k: int) -> str:
+        """Source of the values of a group of same-shape monomial terms, stacked on a last axis."""
+        coef = f"K{k}"
+        self.consts.append(f"{coef} = np.array({[float(m[3]) for m in members]!r})")
+        factors = [coef]
+        for pos, atom in enumerate(members[0][5]):
+            ints = [m[4][pos] for m in members]
+            if ints[0]:
+                idx = []
+                for j in range(len(ints[0])):
+                    g = f"G{k}_{pos}_{j}"
+                    self.consts.append(f"{g} = np.array({[int(x[j]) for x in ints]!r})")
+                    idx.append(g)
+                prefix = atom.indices[: len(atom.indices) - len(ints[0])]
+                source, has_chain = tp.array(str(atom.base.label))
+                base = tp._basic(source, prefix, has_chain) if len(prefix) or has_chain else source
+                factors.append(f"{base}[..., {', '.join(idx)}]")
+            else:
+                factors.append(f"{tp._factor(atom)}[..., None]")
+        return "*".join(factors)
+
+    def feature(self, f: Factor, faxes, fsizes, B) -> int:
+        """Column of data term B in the factor's feature matrix (registered once, shared)."""
+        reg = self.features.setdefault((f.name, tuple(faxes)), {"f": f, "faxes": faxes, "fsizes": fsizes, "cols": {}})
+        key = sp.srepr(B)
+        if key not in reg["cols"]:
+            reg["cols"][key] = (len(reg["cols"]), B)
+        return reg["cols"][key][0]
+
+    def feature_name(self, f: Factor, faxes) -> str:
+        return f"P[{ident('feat_' + f.name + '_' + '_'.join(faxes))!r}]"
+
+    def feature_lines(self) -> list[str]:
+        """Precompute lines building every registered feature matrix, shape (*plates, features)."""
+        out = []
+        for (fname, faxes), reg in self.features.items():
+            p = FramePrinter(list(faxes), reg["fsizes"], self.state, chain=False)
+            full = "(1" + "".join(f", {reg['fsizes'][a]}" for a in faxes) + ")"
+            cols = [f"np.broadcast_to({p(B)}, {full})" for _, B in sorted(reg["cols"].values(), key=lambda t: t[0])]
+            name = self.feature_name(reg["f"], faxes)
+            out += [f"# features of {fname}: " + ", ".join(sp.sstr(B) for _, B in sorted(reg["cols"].values(),
+                                                                                  key=lambda t: t[0]))[:300],
+                    *p.lines, f"{name} = np.stack([{', '.join(cols)}], -1)[0]"]
+        return out
 
     @staticmethod
     def _split(term, summed, outside_frame: set):

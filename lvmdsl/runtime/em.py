@@ -67,30 +67,67 @@ class EMProgram:
         self.touching = set(owner) | set(self.latent)
 
     def set_data(self, data):
-        self.env, self.sizes = bind_data(self.model, data)
+        env, sizes = bind_data(self.model, data)
         given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
         if given:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
                              "declare them observed=True to condition on them")
-        self.D = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
-        self.D.update({k: float(v) for k, v in self.sizes.items()})
-        self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items() if np.all(np.mod(v, 1) == 0)}
-        self.Z = {**self.sizes, "_chains": self.R}
-        self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
+        self.env, self.sizes = env, sizes
+        self.full = self.bind(env, sizes)
+        self.data_plate = self._data_plate()
+
+    def bind(self, env: dict, sizes: dict) -> "Batch":
+        """Arrays in the form the generated code reads, with the data-only sums precomputed."""
+        D = {k: np.asarray(v, dtype=float) for k, v in env.items()}
+        D.update({k: float(v) for k, v in sizes.items()})
+        DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in D.items() if np.all(np.mod(v, 1) == 0)}
+        Z = {**sizes, "_chains": self.R}
+        return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z))
+
+    def _data_plate(self):
+        """The plate all latents live in (their first), if any: the axis minibatches cut."""
+        plates = {self.model.variables[l].plates[0] if self.model.variables[l].plates else None for l in self.latent}
+        if len(plates) != 1 or None in plates:
+            return None
+        plate = plates.pop()
+        for name in self.params:
+            if plate in self.model.variables[name].plates:
+                return None
+        return plate
+
+    @property
+    def can_split(self) -> bool:
+        """Statistics add over data points and the updates read nothing but them (online EM, chunks)."""
+        return (self.data_plate is not None and all(self.codegen.pure.values())
+                and all("E[" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
+
+    def subset(self, index: np.ndarray) -> "Batch":
+        """The data points ``index`` of the data plate, bound like the full data."""
+        plate = self.data_plate
+        env = {}
+        for name, val in self.env.items():
+            obj = self.model.variables.get(name) or self.model.consts.get(name)
+            env[name] = val[index] if obj is not None and obj.plates[:1] == (plate,) else val
+        sizes = dict(self.sizes)
+        sizes[plate.name] = len(index)
+        if isinstance(plate.size, str):
+            sizes[plate.size] = len(index)
+        return self.bind(env, sizes)
 
     # ---------------------------------------------------------------- E-step
-    def estep(self, S: dict, beta: float = 1.0):
+    def estep(self, S: dict, beta: float = 1.0, batch: "Batch | None" = None, others: bool = True):
         """Posteriors of the latents; returns (E, posteriors, log-likelihood per restart).
 
         ``beta`` < 1 tempers the posteriors (deterministic annealing); the log-likelihood is
-        always the untempered one.
+        always the untempered one.  ``others=False`` leaves out the factors that touch no latent
+        (added once when the data come in chunks).
         """
+        b = batch or self.full
         E, post = {}, {}
         ll = np.zeros(self.R)
         for name in self.latent:
             cond = self.d[name]
-            eta = self.namespace[f"estep_{_ident(name)}"](S, self.D, self.DI, self.Z, self.P)
-            v = self.model.variables[name]
+            eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P)
             if cond.rule == "enumeration":
                 lse = logsumexp(eta, axis=0)
                 ll += lse.reshape(self.R, -1).sum(-1)
@@ -102,29 +139,30 @@ class EMProgram:
                 post[name] = {"p": E[name]}
             else:
                 p = cond.family.from_natural(eta)
-                ll += self._bayes_rule_term(name, cond, p, S)
+                ll += self._bayes_rule_term(name, cond, p, S, b)
                 if beta != 1.0:
                     p = cond.family.from_natural(beta * eta)
                 post[name] = p
                 stats = cond.family.expected_stats(p)
                 E[name] = np.stack(np.broadcast_arrays(*stats), -1)
-        ll += self._other_terms(S)
+        if others:
+            ll += self._other_terms(S)
         return E, post, ll
 
-    def _bayes_rule_term(self, name, cond, p, S):
+    def _bayes_rule_term(self, name, cond, p, S, b):
         """log p(z*, children | theta) - log q(z*) at the posterior mean z*, per restart."""
         zstar = np.asarray(cond.family.mean(p), float)
-        env = {**self.env, **S, name: zstar}
+        env = {**b.env, **S, name: zstar}
         batched = set(S) | {name}
         total = np.zeros(self.R)
         for vname in [name] + self.graph.children(name):
-            total += self._factor(vname, env, batched)
+            total += self._factor(vname, env, batched, b.sizes)
         q = np.asarray(cond.family.logpdf(zstar, p), float)
         return total - q.reshape(self.R, -1).sum(-1)
 
-    def _factor(self, vname, env, batched):
+    def _factor(self, vname, env, batched, sizes):
         v = self.model.variables[vname]
-        params = batched_params(v, env, self.sizes, batched, self.R)
+        params = batched_params(v, env, sizes, batched, self.R)
         x = np.asarray(env[vname], float)
         if vname not in batched:
             x = x[None]
@@ -136,21 +174,49 @@ class EMProgram:
         total = np.zeros(self.R)
         for v in self.model.variables.values():
             if v.name not in self.touching and v.name not in self.latent:
-                total += self._factor(v.name, env, batched)
+                total += self._factor(v.name, env, batched, self.sizes)
         return total
 
+    def stats(self, S: dict, E: dict, batch: "Batch | None" = None) -> dict:
+        """The M-steps' expected statistics that read only the E-step (a batch's, when split)."""
+        b = batch or self.full
+        return self.namespace["stats_all"](S, E, b.D, b.DI, b.Z, b.P)
+
+    def estep_stats(self, S: dict, beta: float = 1.0, chunk: int | None = None):
+        """E-step and statistics over the whole data, in chunks of ``chunk`` data points when the
+        statistics add up (memory then holds one chunk's arrays); returns (T, ll, E, post), where
+        E and post are None when chunked."""
+        if not chunk or not self.can_split or self.sizes[self.data_plate.name] <= chunk:
+            E, post, ll = self.estep(S, beta)
+            return self.stats(S, E), ll, E, post
+        n = self.sizes[self.data_plate.name]
+        T, ll = None, self._other_terms(S)
+        for lo in range(0, n, chunk):
+            b = self.subset(np.arange(lo, min(lo + chunk, n)))
+            E, _, part = self.estep(S, beta, b, others=False)
+            ll = ll + part
+            T = add_stats(T, self.stats(S, E, b))
+        return T, ll, None, None
+
     # ---------------------------------------------------------------- M-step
-    def mstep(self, S: dict, E: dict, exact: bool = True, iteration: int = 0):
-        """Maximise Q over the parameters in turn (until they settle when ``exact``)."""
+    def mstep(self, S: dict, E: dict | None, T: dict | None = None, exact: bool = True, iteration: int = 0):
+        """Maximise Q over the parameters in turn (until they settle when ``exact``).
+
+        Statistics that read only the E-step are computed once (or given as ``T``); the others
+        are recomputed at every pass, since they depend on parameters updated in between.
+        """
+        b = self.full
+        T = dict(T) if T is not None else self.stats(S, E)
         for sweep in range(INNER_MAX if exact else 1):
             change = 0.0
             for name in self.params:
                 old = S[name]
-                self.namespace[f"mstep_{_ident(name)}"](S, E, self.D, self.DI, self.Z, self.P)
+                if not self.codegen.pure[name]:
+                    T.update(self.namespace[f"stats_{_ident(name)}"](S, E, b.D, b.DI, b.Z, b.P))
+                self.namespace[f"solve_{_ident(name)}"](S, E, T, b.D, b.DI, b.Z, b.P)
                 self._hold_collapsed(name, old, S, iteration)
-                with np.errstate(invalid="ignore"):
-                    rel = np.nanmax(np.abs(S[name] - old) / (np.abs(old) + 1e-300)) if old.size else 0.0
-                change = max(change, float(rel))
+                scale = np.max(np.abs(old)) if old.size else 0.0
+                change = max(change, float(np.max(np.abs(S[name] - old)) / (scale + 1e-300)) if old.size else 0.0)
             if change < INNER_TOL:
                 break
 
@@ -170,6 +236,20 @@ class EMProgram:
                           f"restart(s) {where} (an empty or collapsing component); those entries keep their "
                           "previous values. A prior (MAP) or fewer components avoids this.", EMWarning, stacklevel=4)
             S[name] = np.where(bad, old, new)
+
+
+class Batch:
+    """One data set (or minibatch) as the generated code reads it."""
+
+    def __init__(self, env, sizes, D, DI, Z, P):
+        self.env, self.sizes, self.D, self.DI, self.Z, self.P = env, sizes, D, DI, Z, P
+
+
+def add_stats(total: dict | None, part: dict) -> dict:
+    """Sum two sets of M-step statistics ({name: array})."""
+    if total is None:
+        return dict(part)
+    return {k: total[k] + v for k, v in part.items()}
 
 
 def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
@@ -300,7 +380,7 @@ def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Gen
 # ---------------------------------------------------------------------------- the loop
 
 def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: bool, exact: bool = True,
-           anneal=None) -> dict:
+           anneal=None, chunk: int | None = None) -> dict:
     """Iterate E- and M-steps until every restart's relative log-likelihood change is below ``tol``.
 
     Returns the final parameters, the log-likelihood trajectories (restarts x iterations), the
@@ -321,7 +401,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
     bar = trange(max_iter, disable=not progress, desc=f"em {program.model.name}", unit="iter", mininterval=0.5)
     for it in bar:
         beta = betas[it] if it < len(betas) else 1.0
-        E, post, ll = program.estep(S, beta)
+        T, ll, E, post = program.estep_stats(S, beta, chunk)
         history.append(ll)
         if it > 0 and beta == 1.0 and (it - 1 >= len(betas)):
             prev = history[-2]
@@ -346,7 +426,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
         if not active.any():
             break
         frozen = {k: v.copy() for k, v in S.items()}
-        program.mstep(S, E, exact=exact, iteration=it)
+        program.mstep(S, E, T, exact=exact, iteration=it)
         for k in S:                                   # finished restarts keep their parameters
             S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
     bar.close()
