@@ -73,8 +73,15 @@ class EMProgram:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
                              "declare them observed=True to condition on them")
         self.env, self.sizes = env, sizes
-        self.full = self.bind(env, sizes)
+        self._full = None
         self.data_plate = self._data_plate()
+
+    @property
+    def full(self) -> "Batch":
+        """The whole data set, bound on first use (online EM never needs it whole)."""
+        if self._full is None:
+            self._full = self.bind(self.env, self.sizes)
+        return self._full
 
     def bind(self, env: dict, sizes: dict) -> "Batch":
         """Arrays in the form the generated code reads, with the data-only sums precomputed."""
@@ -99,7 +106,7 @@ class EMProgram:
     def can_split(self) -> bool:
         """Statistics add over data points and the updates read nothing but them (online EM, chunks)."""
         return (self.data_plate is not None and all(self.codegen.pure.values())
-                and all("E[" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
+                and all("E['" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
 
     def subset(self, index: np.ndarray) -> "Batch":
         """The data points ``index`` of the data plate, bound like the full data."""
@@ -199,13 +206,14 @@ class EMProgram:
         return T, ll, None, None
 
     # ---------------------------------------------------------------- M-step
-    def mstep(self, S: dict, E: dict | None, T: dict | None = None, exact: bool = True, iteration: int = 0):
+    def mstep(self, S: dict, E: dict | None, T: dict | None = None, exact: bool = True, iteration: int = 0,
+              batch: "Batch | None" = None):
         """Maximise Q over the parameters in turn (until they settle when ``exact``).
 
         Statistics that read only the E-step are computed once (or given as ``T``); the others
         are recomputed at every pass, since they depend on parameters updated in between.
         """
-        b = self.full
+        b = batch or self.full
         T = dict(T) if T is not None else self.stats(S, E)
         for sweep in range(INNER_MAX if exact else 1):
             change = 0.0
@@ -435,3 +443,55 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
         history.append(ll)
     return {"params": S, "loglik": np.array(history).T, "n_iter": n_iter, "converged": converged,
             "posterior": post, "expectations": E}
+
+
+def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: float, seed, progress: bool,
+                  chunk: int = 65536) -> dict:
+    """Online EM (Cappe and Moulines 2009): a running average of the expected statistics.
+
+    At step t a minibatch's statistics, scaled to the whole data, move the running average by
+    rho_t = (1 + t)^-kappa (0.5 < kappa <= 1); the parameters are the M-step of the average.
+    Only minibatch-sized arrays are built; the final log-likelihood is a pass over chunks.
+    """
+    from tqdm.auto import trange
+
+    if not program.can_split:
+        raise ModelError("online EM needs latents in one data plate and M-step statistics that are sums over "
+                         "it of the data and the E-step alone; this model's are not")
+    if not (0.5 < kappa <= 1):
+        raise ModelError(f"kappa={kappa} must satisfy 0.5 < kappa <= 1 for online EM to converge")
+    rng = np.random.default_rng(seed)
+    n = program.sizes[program.data_plate.name]
+    batch_size = min(int(batch_size), n)
+    first = np.sort(rng.choice(n, size=batch_size, replace=False))
+    S = initial_parameters_on(program, program.subset(first), init, rng)
+    avg = None
+    order, pos = rng.permutation(n), 0
+    trace = []
+    for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
+                    mininterval=0.5):
+        if pos + batch_size > n:
+            order, pos = rng.permutation(n), 0
+        idx = np.sort(order[pos:pos + batch_size])
+        pos += batch_size
+        b = program.subset(idx)
+        E, _, ll = program.estep(S, batch=b, others=False)
+        scale = n / len(idx)
+        stats = {k: v * scale for k, v in program.stats(S, E, b).items()}
+        rho = (1.0 + t) ** -kappa
+        avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
+        program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
+        trace.append(ll * scale)
+    _, ll, _, _ = program.estep_stats(S, 1.0, chunk)
+    return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, steps),
+            "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {}}
+
+
+def initial_parameters_on(program: EMProgram, batch: "Batch", init, rng) -> dict:
+    """``initial_parameters`` computed from one minibatch instead of the whole data."""
+    saved = program._full, program.env, program.sizes
+    program._full, program.env, program.sizes = batch, batch.env, batch.sizes
+    try:
+        return initial_parameters(program, init, rng)
+    finally:
+        program._full, program.env, program.sizes = saved
