@@ -75,8 +75,18 @@ class Derivation(Mapping):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
 
 
-def derive(model: Model) -> Derivation:
-    """Derive the complete conditional of every unknown of ``model`` (no data needed)."""
+def derive(model: Model, method: str = "gibbs", latent=None, params=None):
+    """Derive the complete conditional of every unknown of ``model`` (no data needed).
+
+    ``method="em"`` returns the EM derivation instead: Q, the expectations it needs, the E-step
+    and each parameter's M-step (``latent=``/``params=`` override which unknowns are which).
+    """
     graph = prepare(model)
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
-    return Derivation(model, out, graph)
+    d = Derivation(model, out, graph)
+    if method == "gibbs":
+        return d
+    if method in ("em", "ecm", "online_em", "annealed_em"):
+        from .em import EMDerivation
+        return EMDerivation(d, latent, params)
+    raise ValueError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")
