@@ -166,6 +166,8 @@ class EMCodegen(GibbsCodegen):
         return self._factor_terms(cond, f, taxes, tsizes, n, coefficients=coefs, override=self.override)
 
     def sum_ref(self, cond, f: Factor, k: int) -> str:
+        if cond.name in self.latent_names:          # E-step: a local sum
+            return super().sum_ref(cond, f, k)
         return f"T[{ident(f'{cond.name}_{f.name}_{k}')!r}]"
 
     def _soft_lead(self, f: Factor):
@@ -228,15 +230,19 @@ class EMCodegen(GibbsCodegen):
         state = self.state | set(self.override)
         p = FramePrinter(faxes, fsizes, state, override=self.override)
         tp = FramePrinter(taxes, tsizes, state, override=self.override)
-        under = dict(zip(f.lead, own))
+        k_sym = own[list(f.lead).index(lead_atom)]
+        # under [z[n] = k], z[n] reads as k; plate components of the lead (d_ for d) are renamed
+        # in the A part only, which lives on the target's plates, while B keeps the factor's
+        plates_to_target = {l: q for l, q in zip(f.lead, own) if isinstance(l, sp.Symbol)}
         summed = [sp.Symbol(a, integer=True, nonnegative=True) for a in faxes]
         triples, bs = [], {}
         for i, coef in enumerate(f.coefficients):
             if coef == 0:
                 continue
             for term in sp.Add.make_args(sp.expand(coef)):
-                term = self.expect(term.xreplace(under), f)
+                term = self.expect(term.xreplace({lead_atom: k_sym}), f)
                 A, B = term.as_independent(*summed, as_Add=False)
+                A = A.xreplace(plates_to_target)
                 src = p(B)
                 j = bs.setdefault(src, (len(bs), B))[0]
                 triples.append((i, A, j))

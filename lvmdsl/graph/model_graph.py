@@ -65,8 +65,12 @@ class ModelGraph:
         return mb
 
     def data_plates(self) -> set[str]:
-        """Plates that hold observed variables: the replication of the data."""
-        return {p.name for v in self.model.observed for p in v.plates}
+        """The outermost plate of each observed variable: the replication of data points.
+
+        Inner plates (the d of ``x[n, d]``) index coordinates of one data point, so a parameter
+        over them (a loading per dimension) stays global.
+        """
+        return {v.plates[0].name for v in self.model.observed if v.plates}
 
     def is_local(self, name: str) -> bool:
         """An unknown inside a data plate is local (one per data point); otherwise global."""

@@ -49,6 +49,7 @@ class EMProgram:
             if not isinstance(cond, Conditional):
                 raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason})")
         self._check_structure()
+        self.collapses: dict = {}
         self.codegen = EMCodegen(derivation, self.latent, self.params)
         self.namespace = self.codegen.compile()
         self.set_data(data)
@@ -235,15 +236,25 @@ class EMProgram:
         kind = v.family.support.kind
         if kind == "positive":
             bad |= new <= 0
+        if kind == "unit":                       # p = 0 or 1 makes log p or log(1 - p) infinite
+            bad |= (new <= 0) | (new >= 1)
         if kind == "positive_definite" and np.all(np.isfinite(new)):
             eig = np.linalg.eigvalsh(new)
             bad |= np.broadcast_to((eig <= 0).any(-1)[..., None, None], new.shape)
         if bad.any():
-            where = np.unique(np.nonzero(bad.reshape(self.R, -1))[0]).tolist()
-            warnings.warn(f"EM iteration {iteration}: the M-step of {name!r} gave values outside its domain in "
-                          f"restart(s) {where} (an empty or collapsing component); those entries keep their "
-                          "previous values. A prior (MAP) or fewer components avoids this.", EMWarning, stacklevel=4)
+            where = set(np.nonzero(bad.reshape(self.R, -1).any(-1))[0].tolist())
+            first, count, restarts = self.collapses.get(name, (iteration, 0, set()))
+            self.collapses[name] = (first, count + 1, restarts | where)
             S[name] = np.where(bad, old, new)
+
+    def report_collapses(self):
+        """One warning per parameter whose M-step left its domain during the run."""
+        for name, (first, count, restarts) in self.collapses.items():
+            warnings.warn(f"EM: the M-step of {name!r} gave values on or outside the boundary of its domain "
+                          f"(an empty or collapsing component) first at iteration {first}, {count} time(s) in all, "
+                          f"in restart(s) {sorted(restarts)}; those entries kept their previous values. "
+                          "A prior on it (MAP) or fewer components avoids this.", EMWarning, stacklevel=4)
+        self.collapses = {}
 
 
 class Batch:
@@ -438,6 +449,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
         for k in S:                                   # finished restarts keep their parameters
             S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
     bar.close()
+    program.report_collapses()
     E, post, ll = program.estep(S)
     if len(history) == 0 or not np.array_equal(history[-1], ll):
         history.append(ll)
@@ -482,6 +494,7 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
         avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
         program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
         trace.append(ll * scale)
+    program.report_collapses()
     _, ll, _, _ = program.estep_stats(S, 1.0, chunk)
     return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, steps),
             "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {}}

@@ -76,14 +76,42 @@ def _variable_matrix(arr: np.ndarray):
     return label, tuple(lead)
 
 
+def _scaled_numeric(arr: np.ndarray):
+    """(c, M) when ``arr`` is a symbolic scalar c times a numeric matrix M (``alpha * I``)."""
+    nonzero = [v for v in arr.flat if sp.sympify(v) != 0]
+    if not nonzero:
+        return None
+    c = sp.sympify(nonzero[0]).as_coeff_Mul()[1]
+    if c.is_number:
+        return None
+    M = np.vectorize(lambda v: sp.simplify(sp.sympify(v) / c), otypes=[object])(arr)
+    return (c, M.astype(float)) if _is_numeric(M) else None
+
+
+def _diagonal(arr: np.ndarray):
+    """The diagonal entries when ``arr`` is a diagonal matrix with symbolic entries."""
+    D = arr.shape[0]
+    if any(sp.sympify(arr[d, e]) != 0 for d in range(D) for e in range(D) if d != e):
+        return None
+    return [sp.sympify(arr[d, d]) for d in range(D)]
+
+
 def logdet(P):
-    """log|P| for a numeric matrix or a variable's matrix (object array of its entries)."""
+    """log|P| for a numeric matrix, a variable's matrix (object array of its entries), a scalar
+    times a numeric matrix, or a diagonal matrix."""
     arr = np.asarray(P, dtype=object)
     if _is_numeric(arr):
         sign, val = np.linalg.slogdet(arr.astype(float))
         if sign <= 0:
             raise MatrixAtomError("matrix is not positive definite")
         return sp.Float(val)
+    scaled = _scaled_numeric(arr) if arr.ndim == 2 else None
+    if scaled is not None:
+        c, M = scaled
+        return arr.shape[0] * sp.log(c) + logdet(M)
+    diag = _diagonal(arr) if arr.ndim == 2 and arr.shape[0] == arr.shape[1] else None
+    if diag is not None and _variable_matrix(arr) is None:
+        return sp.Add(*[sp.log(v) for v in diag])
     found = _variable_matrix(arr)
     if found is None:
         raise MatrixAtomError(
@@ -101,6 +129,17 @@ def inverse(P):
     if _is_numeric(arr):
         inv = np.linalg.inv(arr.astype(float))
         return np.vectorize(sp.Float, otypes=[object])(inv)
+    scaled = _scaled_numeric(arr) if arr.ndim == 2 else None
+    if scaled is not None:
+        c, M = scaled
+        return np.vectorize(lambda v: sp.nsimplify(v) / c if v != 0 else sp.Integer(0),
+                            otypes=[object])(np.linalg.inv(M))
+    diag = _diagonal(arr) if arr.ndim == 2 and arr.shape[0] == arr.shape[1] else None
+    if diag is not None and _variable_matrix(arr) is None:
+        out = np.zeros(arr.shape, dtype=object)
+        for d, v in enumerate(diag):
+            out[d, d] = 1 / v
+        return out
     found = _variable_matrix(arr)
     if found is None:
         raise MatrixAtomError("inverse of a matrix expression: give the matrix as a variable or a constant")
