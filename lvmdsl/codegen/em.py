@@ -114,7 +114,8 @@ class EMCodegen(GibbsCodegen):
                     continue
                 target, _, rhs = line.partition(" = ")
                 if rhs in seen and target.startswith("T["):
-                    fn.add(f"{target} = {seen[rhs]}")
+                    if target != seen[rhs]:
+                        fn.add(f"{target} = {seen[rhs]}")
                 elif line not in seen.get("__lines__", set()):
                     fn.add(line)
                     seen[rhs] = target
@@ -131,7 +132,7 @@ class EMCodegen(GibbsCodegen):
         n = len(cond.stats)
         shape = f"({n}, C" + "".join(f", {tsizes[a]}" for a in taxes) + ")"
         stats = _Block(f"stats_{nid}(S, E, D, DI, Z, P)",
-                       f"Expected statistics for the M-step of {name}: sums over the data weighted by E-step posteriors.")
+                       f"The M-step of {name} needs these expected statistics: data sums weighted by E-step posteriors.")
         solve = _Block(f"solve_{nid}(S, E, T, D, DI, Z, P)",
                        f"M-step of {name}: eta = E[natural parameters] from the statistics T; {name} = argmax eta . T({name}).")
         stats.add("T = {}")
@@ -234,7 +235,8 @@ class EMCodegen(GibbsCodegen):
         # under [z[n] = k], z[n] reads as k; plate components of the lead (d_ for d) are renamed
         # in the A part only, which lives on the target's plates, while B keeps the factor's
         plates_to_target = {l: q for l, q in zip(f.lead, own) if isinstance(l, sp.Symbol)}
-        summed = [sp.Symbol(a, integer=True, nonnegative=True) for a in faxes]
+        shared = {l.name for l in plates_to_target}
+        summed = [sp.Symbol(a, integer=True, nonnegative=True) for a in faxes if a not in shared]
         triples, bs = [], {}
         for i, coef in enumerate(f.coefficients):
             if coef == 0:

@@ -135,7 +135,8 @@ class EMProgram:
         ll = np.zeros(self.R)
         for name in self.latent:
             cond = self.d[name]
-            eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P)
+            with np.errstate(divide="ignore", invalid="ignore"):   # empty components: checked below
+                eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P)
             if cond.rule == "enumeration":
                 lse = logsumexp(eta, axis=0)
                 ll += lse.reshape(self.R, -1).sum(-1)
@@ -222,7 +223,8 @@ class EMProgram:
                 old = S[name]
                 if not self.codegen.pure[name]:
                     T.update(self.namespace[f"stats_{_ident(name)}"](S, E, b.D, b.DI, b.Z, b.P))
-                self.namespace[f"solve_{_ident(name)}"](S, E, T, b.D, b.DI, b.Z, b.P)
+                with np.errstate(divide="ignore", invalid="ignore"):   # held by _hold_collapsed
+                    self.namespace[f"solve_{_ident(name)}"](S, E, T, b.D, b.DI, b.Z, b.P)
                 self._hold_collapsed(name, old, S, iteration)
                 scale = np.max(np.abs(old)) if old.size else 0.0
                 change = max(change, float(np.max(np.abs(S[name] - old)) / (scale + 1e-300)) if old.size else 0.0)
@@ -458,7 +460,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
 
 
 def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: float, seed, progress: bool,
-                  chunk: int = 65536) -> dict:
+                  chunk: int | None = None) -> dict:
     """Online EM (Cappe and Moulines 2009): a running average of the expected statistics.
 
     At step t a minibatch's statistics, scaled to the whole data, move the running average by
@@ -475,17 +477,14 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
     rng = np.random.default_rng(seed)
     n = program.sizes[program.data_plate.name]
     batch_size = min(int(batch_size), n)
-    first = np.sort(rng.choice(n, size=batch_size, replace=False))
+    # minibatches are drawn uniformly (with replacement), so no array of the data's length is made
+    first = np.sort(rng.integers(0, n, batch_size))
     S = initial_parameters_on(program, program.subset(first), init, rng)
     avg = None
-    order, pos = rng.permutation(n), 0
     trace = []
     for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
                     mininterval=0.5):
-        if pos + batch_size > n:
-            order, pos = rng.permutation(n), 0
-        idx = np.sort(order[pos:pos + batch_size])
-        pos += batch_size
+        idx = np.sort(rng.integers(0, n, batch_size))
         b = program.subset(idx)
         E, _, ll = program.estep(S, batch=b, others=False)
         scale = n / len(idx)
@@ -495,7 +494,7 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
         program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
         trace.append(ll * scale)
     program.report_collapses()
-    _, ll, _, _ = program.estep_stats(S, 1.0, chunk)
+    _, ll, _, _ = program.estep_stats(S, 1.0, chunk or 2 * batch_size)
     return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, steps),
             "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {}}
 
