@@ -138,11 +138,18 @@ class GibbsCodegen:
     # ----------------------------------------------------------------- module
     @property
     def source(self) -> str:
-        pre = ["def precompute(D, DI, Z):",
-               '    """Sums over the data that no update changes: computed once per data set."""',
-               "    C, P = 1, {}"]
-        pre += ["    " + line for line in self.pre_lines + self.feature_lines()] + ["    return P"]
-        parts = [HEADER.format(model=self.model.name, kind=self.kind) + "\n".join(self.consts), "\n".join(pre)]
+        sums = ["def precompute_sums(D, DI, Z):",
+                '    """Sums over the data that no update changes: computed once per data set."""',
+                "    C, P = 1, {}"]
+        sums += ["    " + line for line in self.pre_lines] + ["    return P"]
+        feats = ["def precompute_features(D, DI, Z):",
+                 '    """Functions of each data point that updates multiply by parameters (one row per point)."""',
+                 "    C, P = 1, {}"]
+        feats += ["    " + line for line in self.feature_lines()] + ["    return P"]
+        both = ["def precompute(D, DI, Z):", '    """Both of the above."""',
+                "    return {**precompute_sums(D, DI, Z), **precompute_features(D, DI, Z)}"]
+        parts = [HEADER.format(model=self.model.name, kind=self.kind) + "\n".join(self.consts),
+                 "\n".join(sums), "\n".join(feats), "\n".join(both)]
         parts += list(self.functions.values())
         return "\n\n\n".join(parts) + "\n"
 

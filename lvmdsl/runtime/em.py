@@ -17,7 +17,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.special import logsumexp
 
 from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
@@ -75,7 +74,10 @@ class EMProgram:
                              "declare them observed=True to condition on them")
         self.env, self.sizes = env, sizes
         self._full = None
+        self.integral = {k for k, v in env.items() if _is_integral(v)} | set(sizes)
         self.data_plate = self._data_plate()
+        D, DI, Z = self._arrays(env, sizes)          # the M-steps' view: whole-data sums, no features
+        self.light = Batch(env, sizes, D, DI, Z, self.namespace["precompute_sums"](D, DI, Z))
 
     @property
     def full(self) -> "Batch":
@@ -84,13 +86,26 @@ class EMProgram:
             self._full = self.bind(self.env, self.sizes)
         return self._full
 
-    def bind(self, env: dict, sizes: dict) -> "Batch":
-        """Arrays in the form the generated code reads, with the data-only sums precomputed."""
+    def _arrays(self, env: dict, sizes: dict):
         D = {k: np.asarray(v, dtype=float) for k, v in env.items()}
         D.update({k: float(v) for k, v in sizes.items()})
-        DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in D.items() if np.all(np.mod(v, 1) == 0)}
-        Z = {**sizes, "_chains": self.R}
+        DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in D.items() if k in self.integral}
+        return D, DI, {**sizes, "_chains": self.R}
+
+    def bind(self, env: dict, sizes: dict) -> "Batch":
+        """Arrays in the form the generated code reads, with the data-only sums precomputed."""
+        D, DI, Z = self._arrays(env, sizes)
         return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z))
+
+    def auto_chunk(self, budget: int = 16 * 2**20) -> int | None:
+        """Data points per chunk that keep the per-point arrays (features, logits, posteriors)
+        within ``budget`` bytes; None when the whole data fits or the statistics do not add up."""
+        if not self.can_split:
+            return None
+        width = sum(len(reg["cols"]) for reg in self.codegen.features.values())
+        width += sum(4 * (self.d[l].n_states or 4) for l in self.latent) + 8
+        chunk = max(1024, int(budget / (8 * width * self.R)))
+        return chunk if chunk < self.sizes[self.data_plate.name] else None
 
     def _data_plate(self):
         """The plate all latents live in (their first), if any: the axis minibatches cut."""
@@ -138,13 +153,14 @@ class EMProgram:
             with np.errstate(divide="ignore", invalid="ignore"):   # empty components: checked below
                 eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P)
             if cond.rule == "enumeration":
-                lse = logsumexp(eta, axis=0)
+                lse = log_sum_exp_states(eta)
                 ll += lse.reshape(self.R, -1).sum(-1)
                 if beta != 1.0:
                     eta = beta * eta
-                    lse = logsumexp(eta, axis=0)
-                r = np.exp(eta - lse)
-                E[name] = np.moveaxis(r, 0, -1)
+                    lse = log_sum_exp_states(eta)
+                eta -= lse
+                np.exp(eta, out=eta)
+                E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
             else:
                 p = cond.family.from_natural(eta)
@@ -198,6 +214,7 @@ class EMProgram:
         if not chunk or not self.can_split or self.sizes[self.data_plate.name] <= chunk:
             E, post, ll = self.estep(S, beta)
             return self.stats(S, E), ll, E, post
+        self._full = None                        # chunked: never hold the whole data's arrays
         n = self.sizes[self.data_plate.name]
         T, ll = None, self._other_terms(S)
         for lo in range(0, n, chunk):
@@ -215,8 +232,8 @@ class EMProgram:
         Statistics that read only the E-step are computed once (or given as ``T``); the others
         are recomputed at every pass, since they depend on parameters updated in between.
         """
-        b = batch or self.full
         T = dict(T) if T is not None else self.stats(S, E)
+        b = self.light if all(self.codegen.pure.values()) else (batch or self.full)
         for sweep in range(INNER_MAX if exact else 1):
             change = 0.0
             for name in self.params:
@@ -257,6 +274,41 @@ class EMProgram:
                           f"in restart(s) {sorted(restarts)}; those entries kept their previous values. "
                           "A prior on it (MAP) or fewer components avoids this.", EMWarning, stacklevel=4)
         self.collapses = {}
+
+
+def _is_integral(v, block: int = 1 << 16) -> bool:
+    """Whether every value is a whole number, checked block by block (no data-sized temporaries)."""
+    a = np.asarray(v)
+    if a.dtype.kind in "iub":
+        return True
+    flat = a.reshape(-1)
+    return all(np.all(np.mod(flat[i:i + block], 1) == 0) for i in range(0, flat.size, block))
+
+
+def final_posteriors(program: EMProgram, S: dict, chunk: int | None):
+    """The E-step at the estimates for the whole data, chunk by chunk when the data are split."""
+    n = program.sizes[program.data_plate.name] if program.data_plate is not None else 0
+    if not chunk or not program.can_split or n <= chunk:
+        return program.estep(S)
+    parts, ll = [], program._other_terms(S)
+    for lo in range(0, n, chunk):
+        E, post, part = program.estep(S, batch=program.subset(np.arange(lo, min(lo + chunk, n))), others=False)
+        parts.append((E, post))
+        ll = ll + part
+    axis = 1                                     # restarts first, then the data plate
+    E = {k: np.concatenate([p[0][k] for p in parts], axis) for k in parts[0][0]}
+    post = {k: {q: np.concatenate([p[1][k][q] for p in parts], axis) for q in parts[0][1][k]} for k in parts[0][1]}
+    return E, post, ll
+
+
+def log_sum_exp_states(eta: np.ndarray) -> np.ndarray:
+    """log sum_s exp(eta[s]) over the leading (state) axis, state by state on whole arrays."""
+    top = eta.max(axis=0)
+    acc = np.zeros_like(top)
+    for e in eta:
+        acc += np.exp(e - top)
+    with np.errstate(divide="ignore"):
+        return top + np.log(acc)
 
 
 class Batch:
@@ -411,6 +463,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
     from tqdm.auto import trange
 
     rng = np.random.default_rng(seed)
+    chunk = program.auto_chunk() if chunk is None else (chunk or None)
     S = initial_parameters(program, init, rng)
     R = program.R
     history = []
@@ -452,7 +505,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
             S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
     bar.close()
     program.report_collapses()
-    E, post, ll = program.estep(S)
+    E, post, ll = final_posteriors(program, S, chunk)
     if len(history) == 0 or not np.array_equal(history[-1], ll):
         history.append(ll)
     return {"params": S, "loglik": np.array(history).T, "n_iter": n_iter, "converged": converged,
