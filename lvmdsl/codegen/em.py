@@ -75,6 +75,7 @@ class EMCodegen(GibbsCodegen):
     """The generated module of an EM program: ``estep_<latent>`` and ``mstep_<param>`` functions."""
 
     kind = "EM steps (restarts on the leading axis, called chains C)"
+    cache_weights = True
 
     def __init__(self, derivation, latent: list[str], params: list[str]):
         self.latent_names, self.param_names = list(latent), list(params)
@@ -89,7 +90,7 @@ class EMCodegen(GibbsCodegen):
     def build(self):
         for name in self.latent_names:
             cond = self.d[name]
-            fn = self.natural_block(cond, f"estep_{ident(name)}(S, D, DI, Z, P)",
+            fn = self.natural_block(cond, f"estep_{ident(name)}(S, D, DI, Z, P, Wc=None)",
                                     f"E-step: natural parameters of {name} | data, parameters ({cond.rule_name}).")
             fn.add("return eta")
             self.functions["estep_" + name] = fn.text()

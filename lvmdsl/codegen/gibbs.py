@@ -76,7 +76,7 @@ class _Block:
 VECTORISE_FROM = 4      # terms of one monomial shape evaluated together from this many on
 
 
-def _monomial(A, tp: FramePrinter):
+def _monomial(A, tp: FramePrinter, names: set | None = None):
     """(shape, coefficient, integer event indices, factors) of a monomial A = c * prod(atoms).
 
     The shape says which state arrays (at which plate indices) are multiplied; terms with the
@@ -94,7 +94,7 @@ def _monomial(A, tp: FramePrinter):
     parts = [q for q in parts if q != 1]
     sig, ints = [], []
     for q in parts:
-        if isinstance(q, sp.Indexed) and str(q.base.label) in tp.state:
+        if isinstance(q, sp.Indexed) and str(q.base.label) in (tp.state if names is None else names):
             trail = []
             for i in reversed(q.indices):
                 if not i.is_Integer:
@@ -115,6 +115,7 @@ class GibbsCodegen:
     """Writes the generated module for a derivation; ``source`` is the text, ``compile()`` runs it."""
 
     kind = "Gibbs block updates"
+    cache_weights = False       # EM E-steps reuse parameter weights across chunks (argument Wc)
 
     def __init__(self, derivation, state: set[str] | None = None):
         self.d = derivation
@@ -327,13 +328,19 @@ class GibbsCodegen:
             self.consts.append(f"FI{k} = np.array({[m_[0] for m_ in members]!r})")
             lines.append(f"W[:, FJ{k}, FI{k}] += np.broadcast_to({vals}, (C, {len(members)}))")
         shape = "(C" + "".join(f", {fsizes[a]}" for a in faxes) + f", {n})"
-        lines.append(f"eta += np.moveaxis((({feat}).reshape(-1, {feat}.shape[-1]) @ W).reshape({shape}), -1, 0)")
+        weights = gp.lines + lines
+        if self.cache_weights:           # W depends on the parameters only: once per E-step, not per chunk
+            key = f"{cond.name}_{f.name}"
+            weights = ([f"if Wc is not None and {key!r} in Wc:", f"    W = Wc[{key!r}]", "else:"]
+                       + ["    " + line for line in weights]
+                       + [f"    if Wc is not None:", f"        Wc[{key!r}] = W"])
+        lines = weights + [f"eta += np.moveaxis((({feat}).reshape(-1, {feat}.shape[-1]) @ W).reshape({shape}), -1, 0)"]
         for i, terms in rest.items():
             lines.append(f"eta[{i}] += {p(sp.Add(*terms))}")
         header = f"# factor {f.name} over {', '.join(faxes)}: data features times parameter weights"
-        return Piece(header, gp.lines, p.lines if rest else [], [], lines)
+        return Piece(header, [], p.lines if rest else [], [], lines)
 
-    def _group_values(self, members, tp: FramePrinter, k: int) -> str:
+    def _group_values(self, members, tp: FramePrinter, k: int, names: set | None = None) -> str:
         """Source of the values of a group of same-shape monomial terms, stacked on a last axis."""
         coef = f"K{k}"
         self.consts.append(f"{coef} = np.array({[float(m[3]) for m in members]!r})")
@@ -368,14 +375,27 @@ class GibbsCodegen:
     def feature_lines(self) -> list[str]:
         """Precompute lines building every registered feature matrix, shape (*plates, features)."""
         out = []
+        data = set(self.model.consts) | {v.name for v in self.model.observed}
         for (fname, faxes), reg in self.features.items():
             p = FramePrinter(list(faxes), reg["fsizes"], self.state, chain=False)
-            full = "(1" + "".join(f", {reg['fsizes'][a]}" for a in faxes) + ")"
-            cols = [f"np.broadcast_to({p(B)}, {full})" for _, B in sorted(reg["cols"].values(), key=lambda t: t[0])]
+            cols = sorted(reg["cols"].values(), key=lambda t: t[0])
             name = self.feature_name(reg["f"], faxes)
-            out += [f"# features of {fname}: " + ", ".join(sp.sstr(B) for _, B in sorted(reg["cols"].values(),
-                                                                                  key=lambda t: t[0]))[:300],
-                    *p.lines, f"{name} = np.stack([{', '.join(cols)}], -1)[0]"]
+            shape = "(" + "".join(f"{reg['fsizes'][a]}, " for a in faxes) + f"{len(cols)})"
+            lines = [f"F = np.empty({shape})"]
+            groups: dict = {}
+            for j, B in cols:                 # products of data entries of one shape, together
+                sig, c, ints, parts = _monomial(B, p, data)
+                groups.setdefault(sig, []).append((j, B, None, c, ints, parts))
+            for sig, members in groups.items():
+                if sig is None or len(members) < VECTORISE_FROM:
+                    lines += [f"F[..., {j}] = np.broadcast_to({p(B)}, (1,) + F.shape[:-1])[0]" for j, B, *_ in members]
+                    continue
+                k = len(self.consts)
+                vals = self._group_values(members, p, k, names=data)
+                self.consts.append(f"FC{k} = np.array({[m[0] for m in members]!r})")
+                lines.append(f"F[..., FC{k}] = np.broadcast_to({vals}, (1,) + F.shape[:-1] + ({len(members)},))[0]")
+            out += [f"# features of {fname}: " + ", ".join(sp.sstr(B) for _, B in cols)[:300], *p.lines, *lines,
+                    f"{name} = F"]
         return out
 
     @staticmethod

@@ -138,7 +138,8 @@ class EMProgram:
         return self.bind(env, sizes)
 
     # ---------------------------------------------------------------- E-step
-    def estep(self, S: dict, beta: float = 1.0, batch: "Batch | None" = None, others: bool = True):
+    def estep(self, S: dict, beta: float = 1.0, batch: "Batch | None" = None, others: bool = True,
+              weights: dict | None = None):
         """Posteriors of the latents; returns (E, posteriors, log-likelihood per restart).
 
         ``beta`` < 1 tempers the posteriors (deterministic annealing); the log-likelihood is
@@ -151,7 +152,7 @@ class EMProgram:
         for name in self.latent:
             cond = self.d[name]
             with np.errstate(divide="ignore", invalid="ignore"):   # empty components: checked below
-                eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P)
+                eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P, weights)
             if cond.rule == "enumeration":
                 lse = log_sum_exp_states(eta)
                 ll += lse.reshape(self.R, -1).sum(-1)
@@ -217,9 +218,10 @@ class EMProgram:
         self._full = None                        # chunked: never hold the whole data's arrays
         n = self.sizes[self.data_plate.name]
         T, ll = None, self._other_terms(S)
+        weights: dict = {}                       # parameter weights shared by the chunks
         for lo in range(0, n, chunk):
             b = self.subset(np.arange(lo, min(lo + chunk, n)))
-            E, _, part = self.estep(S, beta, b, others=False)
+            E, _, part = self.estep(S, beta, b, others=False, weights=weights)
             ll = ll + part
             T = add_stats(T, self.stats(S, E, b))
         return T, ll, None, None
