@@ -246,3 +246,28 @@ def test_split_errors_name_the_unknowns():
         lv.infer(em.gmm_1d(2), data={"x": X}, method="em", init={"z": 0}, progress=False)
     with pytest.raises(lv.ModelError, match="Gibbs sampling cannot draw"):
         lv.infer(em.gmm_1d(2), data={"x": X}, method="gibbs", progress=False)
+
+
+def test_monte_carlo_em_agrees_with_em_and_handles_a_non_conjugate_latent():
+    from lvmdsl.demo import synthetic_gmm
+    x, _ = synthetic_gmm(1000, 0)
+    init = {"pi": np.ones(3) / 3, "mu": np.array([-4.0, 0.5, 4.0]), "var": np.ones(3)}
+    mc = lv.infer(em.gmm_1d(3), data={"x": x}, method="mcem", init=init, max_iter=30, mc_draws=20, seed=0,
+                  progress=False)
+    exact = lv.infer(em.gmm_1d(3), data={"x": x}, method="em", init=init, progress=False)
+    # Monte Carlo error of a mean over ~N * draws allocations is far below these tolerances
+    np.testing.assert_allclose(mc.params["mu"], exact.params["mu"], atol=0.05)
+    np.testing.assert_allclose(mc.params["var"], exact.params["var"], rtol=0.1)
+    rng = np.random.default_rng(0)
+    u = rng.normal(0, 0.7, 400)
+    y = rng.poisson(2.0 * np.exp(u))
+    with lv.Model("poisson_lognormal") as m:
+        s2 = lv.Param("s2", constraint="positive")
+        with lv.plate("n", "N"):
+            uu = lv.Normal("u", mean=0.0, var=s2)
+            lv.Poisson("y", rate=2.0 * lv.exp(uu), observed=True)
+    with pytest.raises(lv.ModelError, match="closed form.*mcem"):
+        lv.infer(m, data={"y": y}, method="em", progress=False)
+    res = lv.infer(m, data={"y": y}, method="mcem", max_iter=40, mc_draws=10, seed=1, progress=False)
+    assert abs(res.params["s2"] - 0.49) < 0.15              # the truth, within the estimator's spread
+    assert res.latent_draws["u"].shape == (1, 10, 400)

@@ -133,6 +133,10 @@ class GibbsCodegen:
         for name, cond in self.d.items():
             if isinstance(cond, Conditional):
                 self.functions[name] = self.update(cond)
+                fn = self.natural_block(cond, f"natural_{ident(name)}(S, D, DI, Z, P)",
+                                        f"Natural parameters of {name} | rest (Monte Carlo EM averages them over draws).")
+                fn.add("return eta")
+                self.functions["natural_" + name] = fn.text()
             elif cond.factors is not None:
                 self.functions[name] = self.logp(cond)
 

@@ -64,7 +64,8 @@ def _blocking(v, sizes) -> str:
 class GibbsProgram:
     """A compiled sampler for one model and data set: the schedule, its code and its inputs."""
 
-    def __init__(self, derivation: Derivation, data: dict | None, chains: int, strict: bool = False):
+    def __init__(self, derivation: Derivation, data: dict | None, chains: int, strict: bool = False,
+                 only: list[str] | None = None):
         self.d, self.model, self.chains = derivation, derivation.model, chains
         self.codegen = GibbsCodegen(derivation)
         self.namespace = self.codegen.compile()
@@ -74,6 +75,8 @@ class GibbsProgram:
         # local latents first (as an E-step before an M-step): a sweep then starts from the
         # global values the user gave, instead of overwriting them from random allocations
         order = [n for n in order if self.d.graph.is_local(n)] + [n for n in order if not self.d.graph.is_local(n)]
+        if only is not None:                  # a sweep over some unknowns (Monte Carlo EM's latents)
+            order = [n for n in order if n in only]
         self.schedule = Schedule(self._step(name, strict) for name in order)
 
     def set_data(self, data: dict | None):
