@@ -96,8 +96,67 @@ class EMCodegen(GibbsCodegen):
             self.functions["estep_" + name] = fn.text()
         self._stats_parts: dict = {}
         for name in self.param_names:
-            self.functions["mstep_" + name] = self.mstep(self.d[name])
+            if isinstance(self.d[name], Conditional):
+                self.functions["mstep_" + name] = self.mstep(self.d[name])
+            else:
+                self.pure[name] = False
+                self.functions["q_" + name] = self.q_function(self.d[name])
         self.functions["stats_all"] = self.stats_all()
+
+    def q_function(self, cond) -> str:
+        """Generalised EM for a parameter with no closed-form M-step: Q and its symbolic gradient.
+
+        ``q_<p>(X, S, E, ...)`` returns (Q, dQ/dX) per element of the parameter at candidate values
+        X; the runtime maximises it with scipy.optimize.  A factor that reaches the parameter through
+        a discrete latent contributes sum_n r[n, s] log f(x_n | z_n = s) to element s.
+        """
+        t = cond.target
+        taxes, tsizes = _frame(t)
+        nid = ident(t.name)
+        fn = _Block(f"q_{nid}(X, S, E, D, DI, Z, P)",
+                    f"Q and dQ/d{t.name} at X, per element (generalised EM: no closed-form maximiser).")
+        shape = "(C" + "".join(f", {tsizes[a]}" for a in taxes) + ")"
+        fn.add(f"q = np.zeros({shape})", f"g = np.zeros(X.shape)")
+        override = {t.name: "X", **self.override}
+        state = self.state | set(self.override)
+        elem = cond.target
+        for f in cond.factors:
+            faxes, fsizes = _frame(f.variable, f.renamed)
+            expr = f.logdensity.xreplace(f.renamed) if f.renamed else f.logdensity
+            soft = self._soft_lead(f) if f.factors_lead_latent(self.info) else None
+            p = FramePrinter(faxes, fsizes, state, override=override)
+            if soft is None:
+                expr = self.expect(sp.expand(expr), f)
+                atoms = sorted(set(target_atoms(expr, t.name)), key=sp.default_sort_key)
+                val = p(expr)
+                fn.add(f"# factor {f.name}", *p.lines, f"q = q + {self._reduce(p, f, val, faxes, taxes, t)}")
+                for a in atoms:
+                    idx = self._element_index(a, t, f)
+                    dv = p(sp.diff(expr, a))
+                    fn.add(f"g[{idx}] += {self._reduce(p, f, dv, faxes, taxes, t)}")
+                continue
+            info, lead_atom = soft
+            for s_ in range(info.n_states):
+                e_s = expr.xreplace({lead_atom: sp.Integer(s_)})
+                w = info.expected(info.lead_of(lead_atom), s_)
+                atoms = sorted(set(target_atoms(e_s, t.name)), key=sp.default_sort_key)
+                val = p(w * e_s)
+                fn.add(f"# factor {f.name}, state {s_} of {info.name}", *p.lines)
+                fn.add(f"q[:, {s_}] += reduce_to({val}, {p.shape_source()}, ())")
+                for a in atoms:
+                    dv = p(w * sp.diff(e_s, a))
+                    fn.add(f"g[(slice(None),) + {tuple(int(i) for i in a.indices)!r}] += reduce_to({dv}, {p.shape_source()}, ())")
+        fn.add("return q, g")
+        return fn.text()
+
+    @staticmethod
+    def _element_index(atom, t, f) -> str:
+        """Index into X (chains, *plates, *event) of the target entry ``atom`` for a direct factor."""
+        if isinstance(atom, sp.Symbol):
+            return "..."
+        m = len(t.plates)
+        event = [int(i) for i in atom.indices[m:]]
+        return "(Ellipsis" + "".join(f", {e}" for e in event) + ")" if event else "..."
 
     def stats_all(self) -> str:
         """All statistics that read only the E-step and the data, each computed once (the mean

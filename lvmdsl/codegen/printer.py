@@ -208,6 +208,9 @@ class FramePrinter:
             if ex.is_Integer and ex < 0:
                 return f"1/{self._factor(base)}**{-int(ex)}"
             return f"{self._factor(base)}**{self._factor(ex)}"
+        if isinstance(e, sp.polygamma):
+            order, arg = e.args
+            return f"polygamma({int(order)}, {self.print(arg)})"
         fn = _FUNCS.get(type(e))
         if fn is not None:
             return f"{fn}({self.print(e.args[0])})"

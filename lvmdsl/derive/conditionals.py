@@ -194,6 +194,10 @@ class NonConjugate:
         return "not conjugate"
 
     @property
+    def flat(self) -> bool:
+        return isinstance(self.target.family, Flat)
+
+    @property
     def params(self):
         raise ModelError(str(self.reason))
 

@@ -62,6 +62,22 @@ class EMDerivation:
         from ..codegen.em import EMCodegen
         return EMCodegen(self.d, self.latent, self.params).source
 
+    def _numeric_m_step(self, name, c) -> dict:
+        """No closed form: the terms of Q with the parameter, and dQ/dtheta, which the runtime
+        hands to scipy.optimize (generalised EM)."""
+        elem = c.factors[0].logdensity if c.factors else None
+        terms = [(v, t) for v, t in self.q_terms() if target_atoms(t, name)]
+        atoms = sorted({a for _, t in terms for a in target_atoms(t, name)}, key=sp.default_sort_key)
+        lines = [f"no closed form ({c.reason})",
+                 "generalised EM: Q is increased numerically (scipy.optimize L-BFGS, log scale for a positive "
+                 "parameter) with the symbolic gradient"]
+        for v, t in terms:
+            lines.append(f"Q contains  {sp.sstr(t)}   [{v}]")
+            for a in atoms[:2]:
+                lines.append(f"dQ/d{sp.sstr(a)} = {sp.sstr(sp.diff(t, a))}")
+        return {"family": c.target.family.name, "stats": [], "eta": [], "element": elem, "flat": True,
+                "solution": lines}
+
     # ------------------------------------------------------------------ expectations
     def expect(self, expr):
         """E[expr] under the E-step posteriors, for display (``r_z[n, k]``, ``E[z[n, 0]*z[n, 1]]``)."""
@@ -117,7 +133,7 @@ class EMDerivation:
         """(variable, E[log p(variable | parents)] for one element, summed over its plates)."""
         out = []
         for v in self.model.variables.values():
-            if v.name in self.params and self.d[v.name].flat:
+            if v.name in self.params and getattr(self.d[v.name], "flat", False):
                 continue
             logf = lower_factor(v)
             limits = [(plate_symbol(p), 0, size_symbol(p) - 1) for p in v.plates]
@@ -143,7 +159,7 @@ class EMDerivation:
         """The M-step of one parameter: statistics, expected natural parameters, the solution."""
         c = self.d[name]
         if not isinstance(c, Conditional):
-            raise ModelError(f"{name!r} has no closed-form M-step: {c.reason}")
+            return self._numeric_m_step(name, c)
         eta = [self.expect(e) for e in c.natural]
         sym = [sp.Symbol(f"eta{i}") for i in range(len(eta))]
         return {"family": c.family.name, "stats": c.stats, "eta": eta, "element": c.element,
@@ -198,7 +214,9 @@ def em_text(e: EMDerivation) -> str:
     out += ["", "M-step: each parameter maximises Q, which is E[eta] . T(theta) in its statistics T:"]
     for p in e.params:
         ms = e.m_step(p)
-        out.append(f"  {p} ({'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}):")
+        kind = ("numerical M-step" if not ms["stats"] else
+                f"{'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}")
+        out.append(f"  {p} ({kind}):")
         for i, (t, eta) in enumerate(zip(ms["stats"], ms["eta"])):
             out.append(f"    eta{i} = E[coefficient of {sp.sstr(t)}] = {sp.sstr(eta)}")
         for line in ms["solution"]:

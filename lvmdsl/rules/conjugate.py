@@ -39,6 +39,10 @@ class Factor:
     def name(self) -> str:
         return self.variable.name
 
+    def factors_lead_latent(self, latents: dict) -> bool:
+        """Whether this factor reaches its target through one of ``latents`` (names)."""
+        return not self.direct and any(target_atoms(sp.sympify(l), n) for l in self.lead for n in latents)
+
 
 @dataclass
 class NotConjugate(Exception):

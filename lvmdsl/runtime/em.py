@@ -43,10 +43,15 @@ class EMProgram:
             if not isinstance(cond, Conditional):
                 raise ModelError(f"EM needs the posterior of latent {name!r} in closed form, but {cond.reason}; "
                                  "use method='mcem', or make it a parameter with params=[...]")
+        self.numeric = []                 # parameters maximised numerically (generalised EM)
         for name in self.params:
             cond = derivation[name]
             if not isinstance(cond, Conditional):
-                raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason})")
+                kind = cond.target.family.support.kind
+                if cond.factors is None or cond.linked or kind not in ("real", "positive", "real_vector"):
+                    raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason}), and a "
+                                     f"numerical M-step is offered only for real or positive parameters")
+                self.numeric.append(name)
         self._check_structure()
         self.collapses: dict = {}
         self.codegen = EMCodegen(derivation, self.latent, self.params)
@@ -121,7 +126,7 @@ class EMProgram:
     @property
     def can_split(self) -> bool:
         """Statistics add over data points and the updates read nothing but them (online EM, chunks)."""
-        return (self.data_plate is not None and all(self.codegen.pure.values())
+        return (self.data_plate is not None and not self.numeric and all(self.codegen.pure.values())
                 and all("E['" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
 
     def subset(self, index: np.ndarray) -> "Batch":
@@ -240,15 +245,42 @@ class EMProgram:
             change = 0.0
             for name in self.params:
                 old = S[name]
-                if not self.codegen.pure[name]:
-                    T.update(self.namespace[f"stats_{_ident(name)}"](S, E, b.D, b.DI, b.Z, b.P))
-                with np.errstate(divide="ignore", invalid="ignore"):   # held by _hold_collapsed
-                    self.namespace[f"solve_{_ident(name)}"](S, E, T, b.D, b.DI, b.Z, b.P)
+                if name in self.numeric:
+                    self._numeric_step(name, S, E, batch or self.full)
+                else:
+                    if not self.codegen.pure[name]:
+                        T.update(self.namespace[f"stats_{_ident(name)}"](S, E, b.D, b.DI, b.Z, b.P))
+                    with np.errstate(divide="ignore", invalid="ignore"):   # held by _hold_collapsed
+                        self.namespace[f"solve_{_ident(name)}"](S, E, T, b.D, b.DI, b.Z, b.P)
                 self._hold_collapsed(name, old, S, iteration)
                 scale = np.max(np.abs(old)) if old.size else 0.0
                 change = max(change, float(np.max(np.abs(S[name] - old)) / (scale + 1e-300)) if old.size else 0.0)
             if change < INNER_TOL:
                 break
+
+    def _numeric_step(self, name, S, E, b):
+        """Generalised EM: increase Q in one parameter with L-BFGS from its current value, using
+        the generated Q and symbolic gradient (log scale for a positive parameter)."""
+        from scipy.optimize import minimize
+        fn = self.namespace[f"q_{_ident(name)}"]
+        positive = self.model.variables[name].family.support.kind == "positive"
+        shape = S[name].shape
+
+        def negative_q(y):
+            X = np.exp(y).reshape(shape) if positive else y.reshape(shape)
+            with np.errstate(all="ignore"):
+                q, g = fn(X, S, E, b.D, b.DI, b.Z, b.P)
+            if positive:
+                g = g * X
+            total = float(np.sum(q))
+            if not np.isfinite(total):
+                return np.inf, np.zeros(y.size)
+            return -total, -np.asarray(g, float).ravel()
+
+        y0 = np.log(S[name]).ravel() if positive else S[name].ravel()
+        res = minimize(negative_q, y0, jac=True, method="L-BFGS-B", options={"maxiter": 200})
+        if np.isfinite(res.fun) and res.fun <= negative_q(y0)[0]:
+            S[name] = (np.exp(res.x) if positive else res.x).reshape(shape)
 
     def _hold_collapsed(self, name, old, S, iteration):
         new = np.asarray(S[name], float)
