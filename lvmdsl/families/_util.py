@@ -7,6 +7,8 @@ eta_(d,d) = -M_dd / 2 and eta_(d,e) = -M_de for d < e, so that sum_{d<=e} eta_de
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sympy as sp
 from scipy import special
@@ -67,9 +69,16 @@ def safe_problem(check, message: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ symmetric matrices
+@lru_cache(maxsize=64)
 def triu_pairs(D: int) -> list[tuple[int, int]]:
     """(d, e) with d <= e, row by row: the packing order of symmetric-matrix statistics."""
     return [(d, e) for d in range(D) for e in range(d, D)]
+
+
+@lru_cache(maxsize=64)
+def _triu_arrays(D: int):
+    rows, cols = np.array(triu_pairs(D)).T
+    return rows, cols, np.where(rows == cols, -2.0, -1.0)
 
 
 def dim_from_pairs(n: int) -> int:
@@ -97,8 +106,8 @@ def unpack_quadratic(eta: list, D: int):
         return M
     else:
         vals = np.stack(np.broadcast_arrays(*[np.asarray(e, dtype=float) for e in eta]), axis=-1)
-    rows, cols = np.array(pairs).T
-    vals = np.where(rows == cols, -2.0, -1.0) * vals
+    rows, cols, scale = _triu_arrays(D)
+    vals = scale * vals
     M = np.zeros(vals.shape[:-1] + (D, D))
     M[..., rows, cols] = vals
     M[..., cols, rows] = vals

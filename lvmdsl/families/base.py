@@ -175,6 +175,10 @@ class Family:
     def mode(self, p: dict):
         raise NotImplementedError
 
+    def sample_natural(self, rng: np.random.Generator, eta):
+        """One draw per batch element given natural parameters (the Gibbs runtime's entry point)."""
+        return self.sample(rng, self.from_natural(eta))
+
     def argmax_natural(self, eta):
         """argmax over x of eta . T(x) + log h(x): the M-step's solution for natural parameters eta.
 

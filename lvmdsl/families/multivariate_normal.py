@@ -115,6 +115,19 @@ class MultivariateNormal(Family):
         return (u.logdet(P) / 2 - D / 2 * np.log(2 * np.pi)
                 - np.einsum("...d,...de,...e->...", r, P, r) / 2)
 
+    def sample_natural(self, rng, eta):
+        """With P = L L' (Cholesky), x = P^-1 (h + L z) has mean P^-1 h and covariance P^-1:
+        one factorisation and one solve, no inverse."""
+        D = _dim(len(eta))
+        P = u.unpack_quadratic(eta[D:], D)
+        h = np.moveaxis(np.asarray(eta[:D], float), 0, -1) if isinstance(eta, np.ndarray) else \
+            np.stack(np.broadcast_arrays(*[np.asarray(e, float) for e in eta[:D]]), axis=-1)
+        shape = np.broadcast_shapes(h.shape[:-1], P.shape[:-2])
+        P = np.broadcast_to(P, shape + (D, D))
+        L = np.linalg.cholesky(P)
+        z = rng.standard_normal(shape + (D, 1))
+        return np.linalg.solve(P, np.broadcast_to(h, shape + (D,))[..., None] + L @ z)[..., 0]
+
     def sample(self, rng, p, size=()):
         p = as_float(p)
         m, P = p["mean"], p["precision"]

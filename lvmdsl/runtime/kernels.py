@@ -36,8 +36,7 @@ def reduce_to(val, frame_shape: tuple, keep: tuple) -> np.ndarray:
 
 def draw_natural(family_name: str, eta, rng: np.random.Generator) -> np.ndarray:
     """One draw per element from the family with natural parameters ``eta`` (stacked on axis 0)."""
-    family = FAMILIES[family_name]
-    return family.sample(rng, family.from_natural(eta))
+    return FAMILIES[family_name].sample_natural(rng, eta)
 
 
 def draw_enumerated(logw: list, rng: np.random.Generator) -> np.ndarray:
