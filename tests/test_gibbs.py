@@ -22,7 +22,7 @@ from lvmdsl.demo import gmm_model
 from lvmdsl.runtime.gibbs import FallbackWarning
 
 Z = 4.5
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bugs"
+DATA = Path(__file__).resolve().parents[1] / "examples" / "bugs_data"
 
 
 def assert_mc_close(draws: np.ndarray, mean, sd=None):
