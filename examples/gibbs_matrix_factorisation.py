@@ -11,19 +11,11 @@ import numpy as np
 
 import common
 import lvmdsl as lv
+from models import matrix_factorisation
 
 
 def model(n_rows: int, n_cols: int, rank: int):
-    with lv.Model("bmf") as m:
-        tau = lv.Gamma("tau", shape=1.0, rate=0.1)
-        with lv.plate("i", n_rows):
-            u = lv.MultivariateNormal("u", mean=np.zeros(rank), precision=np.eye(rank))
-        with lv.plate("j", n_cols):
-            v = lv.MultivariateNormal("v", mean=np.zeros(rank), precision=np.eye(rank))
-        with lv.plate("o", "O"):
-            row, col = lv.Const("row", shape=()), lv.Const("col", shape=())
-            lv.Normal("r", mean=lv.dot(u[row], v[col]), precision=tau, observed=True)
-    return m
+    return matrix_factorisation(n_rows, n_cols, rank, tau_rate=0.1)
 
 
 def synthetic(n_rows, n_cols, rank, observed_fraction, seed):

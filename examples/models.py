@@ -19,10 +19,10 @@ def linear_regression(D: int = 5):
     return m
 
 
-def matrix_factorisation(n_rows: int = 20, n_cols: int = 15, rank: int = 3):
+def matrix_factorisation(n_rows: int = 20, n_cols: int = 15, rank: int = 3, tau_rate: float = 1.0):
     """Bayesian matrix factorisation over the observed entries o: r[o] ~ Normal(u[row[o]] . v[col[o]], 1/tau)."""
     with lv.Model("bmf") as m:
-        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        tau = lv.Gamma("tau", shape=1.0, rate=tau_rate)
         with lv.plate("i", n_rows):
             u = lv.MultivariateNormal("u", mean=np.zeros(rank), precision=np.eye(rank))
         with lv.plate("j", n_cols):
@@ -44,16 +44,7 @@ def logistic_regression(D: int = 3):
     return m
 
 
-def pumps():
-    """The BUGS Pumps model: theta[i] ~ Gamma(alpha, beta); alpha (a Gamma shape) is not conjugate."""
-    with lv.Model("pumps") as m:
-        alpha = lv.Exponential("alpha", rate=1.0)
-        beta = lv.Gamma("beta", shape=0.1, rate=1.0)
-        with lv.plate("i", "N"):
-            t = lv.Const("t", shape=())
-            theta = lv.Gamma("theta", shape=alpha, rate=beta)
-            lv.Poisson("x", rate=theta * t, observed=True)
-    return m
+from data import failure_rate_model as pumps  # noqa: E402  (the BUGS Pumps model, declared once)
 
 
 MODELS = {

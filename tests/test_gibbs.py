@@ -8,7 +8,7 @@ below 1e-3 over the few dozen comparisons of this file).
 
 from __future__ import annotations
 
-import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from scipy import stats
 
 import lvmdsl as lv
 from lvmdsl.demo import gmm_model
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 from lvmdsl.runtime.gibbs import FallbackWarning
 
 Z = 4.5
-DATA = Path(__file__).resolve().parents[1] / "examples" / "bugs_data"
 
 
 def assert_mc_close(draws: np.ndarray, mean, sd=None):
@@ -124,15 +125,8 @@ def test_schedule_names_each_update_and_its_blocking():
 
 
 def pumps_model_and_data():
-    d = json.loads((DATA / "pumps.json").read_text())
-    with lv.Model("pumps") as m:
-        alpha = lv.Exponential("alpha", rate=1.0)
-        beta = lv.Gamma("beta", shape=0.1, rate=1.0)
-        with lv.plate("i", "N"):
-            t = lv.Const("t", shape=())
-            theta = lv.Gamma("theta", shape=alpha, rate=beta)
-            lv.Poisson("x", rate=theta * t, observed=True)
-    return m, {"x": np.array(d["x"]), "t": np.array(d["t"])}
+    from data import failure_rate_data, failure_rate_model
+    return failure_rate_model(), failure_rate_data()
 
 
 def test_non_conjugate_unknown_gets_a_named_slice_sampler_with_a_warning():
@@ -266,15 +260,8 @@ def test_matrix_factorisation_predicts_held_out_entries():
     mask = rng.random((R, Cn)) < 0.6
     rows, cols = np.nonzero(mask)
     hr, hc = np.nonzero(~mask)
-    with lv.Model("bmf") as m:
-        tau = lv.Gamma("tau", shape=1.0, rate=0.1)
-        with lv.plate("i", R):
-            u = lv.MultivariateNormal("u", mean=np.zeros(K), precision=np.eye(K))
-        with lv.plate("j", Cn):
-            v = lv.MultivariateNormal("v", mean=np.zeros(K), precision=np.eye(K))
-        with lv.plate("o", "O"):
-            row, col = lv.Const("row", shape=()), lv.Const("col", shape=())
-            lv.Normal("r", mean=lv.dot(u[row], v[col]), precision=tau, observed=True)
+    from models import matrix_factorisation
+    m = matrix_factorisation(R, Cn, K, tau_rate=0.1)
     res = lv.infer(m, data={"row": rows, "col": cols, "r": full[rows, cols]}, draws=300, tune=200, seed=0,
                    progress=False)
     pred = res.predict({"row": hr, "col": hc})["r"]

@@ -28,22 +28,10 @@ class BatchedBackend(NumpyBackend):
         shape[i] = self.sizes[p.name]
         return np.arange(shape[i]).reshape(shape), 0
 
-    def element(self, obj, plate_idx, event_idx):
-        arr = self._value(obj.name)
-        for v in plate_idx + event_idx:
-            if v[1] != 0:
-                raise self.err(f"an index of {obj.name} is not a scalar")
-        idx = [np.asarray(v[0]) for v in plate_idx + event_idx]
-        idx = [i.astype(np.intp) if np.issubdtype(i.dtype, np.floating) else i for i in idx]
+    def leading_indices(self, obj) -> list:
         if obj.name in self.batched:
-            idx = [np.arange(self.B).reshape((self.B,) + (1,) * (self.c - 1))] + idx
-        if idx:
-            out = arr[tuple(idx)]
-            batch = np.broadcast_shapes(*[i.shape for i in idx])
-            out = out.reshape(batch + out.shape[len(batch):])
-        else:
-            out = arr.reshape((1,) * self.c + arr.shape)
-        return out, out.ndim - self.c
+            return [np.arange(self.B).reshape((self.B,) + (1,) * (self.c - 1))]
+        return []
 
 
 def batched_params(v: RandomVariable, env: dict, sizes: dict, batched: set[str], B: int) -> dict:

@@ -222,6 +222,7 @@ class NumpyBackend(Lowering):
             if v[1] != 0:
                 raise self.err(f"an index of {obj.name} is not a scalar")
         idx = [i.astype(np.intp) if np.issubdtype(i.dtype, np.floating) else i for i in idx]
+        idx = self.leading_indices(obj) + idx
         if idx:
             out = arr[tuple(idx)]
             batch = np.broadcast_shapes(*[i.shape for i in idx])
@@ -229,6 +230,10 @@ class NumpyBackend(Lowering):
         else:
             out = arr.reshape((1,) * self.c + arr.shape)
         return out, out.ndim - self.c
+
+    def leading_indices(self, obj) -> list:
+        """Indices for axes in front of a value's plates (none here; a batch axis in subclasses)."""
+        return []
 
     def _align(self, a, b):
         (x, ex), (y, ey) = a, b
