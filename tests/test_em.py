@@ -49,7 +49,7 @@ def test_gmm_matches_scikit_learn_from_the_same_start(cov_type):
         warnings.simplefilter("ignore")
         g = sklearn_mixture.GaussianMixture(K, covariance_type=cov_type, reg_covar=0, tol=0, max_iter=n,
                                             weights_init=weights, means_init=means, precisions_init=prec).fit(X)
-    assert g.n_iter_ == res.n_iter == n
+    assert g.n_iter_ == n and (res.n_iter == n or res.converged)     # converged: no change at all
     np.testing.assert_allclose(res.params["pi"], g.weights_, rtol=1e-6)
     np.testing.assert_allclose(res.params["mu"], g.means_, rtol=1e-6, atol=1e-9)
     cov = res.params["cov"] if cov_type == "full" else res.params["var"]
@@ -89,8 +89,7 @@ def test_log_likelihood_never_decreases(name, model, data, kw, method):
     assert np.isfinite(res.loglik[-1])
 
 
-@pytest.mark.parametrize("name,model,data,kw", example_runs()[:1] + example_runs()[2:],
-                         ids=[r[0] for r in example_runs()[:1] + example_runs()[2:]])
+@pytest.mark.parametrize("name,model,data,kw", example_runs(), ids=[r[0] for r in example_runs()])
 def test_m_step_is_a_stationary_point_and_maximum_of_q(name, model, data, kw):
     """After one E-step at arbitrary parameters, the M-step's output has zero gradient of Q (by
     central differences of an independent Q) and no random feasible move increases Q."""

@@ -30,7 +30,7 @@ Z: plate sizes and '_chains'; P: sums over the data computed once by precompute(
 """
 import numpy as np
 from lvmdsl.runtime.kernels import (digamma, draw_enumerated, draw_natural, gammaln, logdet, polygamma, reduce_to,
-                                    scatter, scatter_index)
+                                    scatter, scatter_index, spd_inv)
 '''
 
 

@@ -101,7 +101,7 @@ class FramePrinter:
         """Source of the array behind ``label`` and whether it has a chain axis."""
         if label.endswith(INVERSE_SUFFIX):
             base, is_state = self.array(label[: -len(INVERSE_SUFFIX)])
-            return self.name(f"np.linalg.inv({base})", f"{label}"), is_state
+            return self.name(f"spd_inv({base})", f"{label}"), is_state
         if label in self.override:
             return self.override[label], True
         if label in self.state:

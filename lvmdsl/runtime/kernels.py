@@ -15,10 +15,34 @@ from scipy.special import digamma, gammaln, polygamma  # noqa: F401  (used by ge
 from ..families import FAMILIES
 
 
+def _cholesky(a):
+    """Batched Cholesky factors; NaN matrices where A is not positive definite (no exception)."""
+    a = np.asarray(a, dtype=float)
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        flat = a.reshape((-1,) + a.shape[-2:])
+        out = np.full(flat.shape, np.nan)
+        for i, m in enumerate(flat):             # only on failure: find which ones are not PD
+            try:
+                out[i] = np.linalg.cholesky(m)
+            except np.linalg.LinAlgError:
+                pass
+        return out.reshape(a.shape)
+
+
 def logdet(a) -> np.ndarray:
-    """log|A| over a batch of matrices; NaN where A is not positive definite."""
-    sign, val = np.linalg.slogdet(np.asarray(a, dtype=float))
-    return np.where(sign > 0, val, np.nan)
+    """log|A| of symmetric positive-definite matrices by Cholesky (2 sum log diag L); NaN if not PD."""
+    L = _cholesky(a)
+    return 2 * np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(-1)
+
+
+def spd_inv(a) -> np.ndarray:
+    """Inverse of symmetric positive-definite matrices through their Cholesky factors."""
+    L = _cholesky(a)
+    eye = np.broadcast_to(np.eye(L.shape[-1]), L.shape)
+    Linv = np.linalg.solve(L, eye)
+    return np.swapaxes(Linv, -1, -2) @ Linv
 
 
 def reduce_to(val, frame_shape: tuple, keep: tuple) -> np.ndarray:
