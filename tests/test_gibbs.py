@@ -288,3 +288,21 @@ def test_progress_bar_runs(capsys):
 def test_unknown_given_as_data_is_an_error():
     with pytest.raises(lv.ModelError, match="'mu', which the model declares unknown"):
         lv.infer(gmm_model(), data={**gmm_data(20), "mu": np.zeros(3)}, progress=False)
+
+
+def test_enumerated_draws_follow_the_normalised_weights_even_far_in_the_tails():
+    """draw_enumerated against the softmax of its log-weights: chi-square per row of elements,
+    with weights offset by -1000 and +700 (no overflow or underflow) and a state of weight 0."""
+    from lvmdsl.runtime.kernels import draw_enumerated
+    p = np.array([[0.2, 0.5, 0.3, 0.0], [0.7, 0.1, 0.1, 0.1]])          # two elements' probabilities
+    M = 50_000
+    with np.errstate(divide="ignore"):
+        logw = np.log(p).T[:, None, :, None] + np.array([-1000.0, 700.0])[None, None, None, :]
+    logw = np.broadcast_to(logw, (4, M, 2, 2)).copy()                    # (state, draws, element, offset)
+    z = draw_enumerated(logw, np.random.default_rng(3))
+    for e in range(2):
+        for o in range(2):
+            counts = np.bincount(z[:, e, o], minlength=4)
+            assert counts[p[e] == 0].sum() == 0
+            keep = p[e] > 0
+            assert stats.chisquare(counts[keep], M * p[e][keep]).pvalue > 1e-3

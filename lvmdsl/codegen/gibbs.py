@@ -218,6 +218,10 @@ class GibbsCodegen:
         coefs = f.coefficients if coefficients is None else coefficients
         if not summed and faxes and f.variable.observed:
             return self._feature_terms(cond, f, coefs, faxes, fsizes, p, n, override)
+        if not summed:
+            coefs = [sp.sympify(k) for k in coefs]
+            body += self._constant_rows([(i, k) for i, k in enumerate(coefs) if k.is_Number], len(taxes))
+            coefs = [0 if k.is_Number else k for k in coefs]
         for i, coef in enumerate(coefs):
             if coef == 0:
                 continue
@@ -245,6 +249,19 @@ class GibbsCodegen:
         header = (f"# factor {f.name} over {', '.join(faxes) or 'no plates'}"
                   + ("" if f.direct else f", scattered to {cond.name}[{', '.join(taxes)}] by {list(f.lead)}"))
         return Piece(header, tp.lines, p.lines, sum_lines, body)
+
+    def _constant_rows(self, rows, n_target_axes: int) -> list[str]:
+        """Number coefficients (a prior's fixed hyperparameters): one line each, or, from
+        VECTORISE_FROM rows on (a D-dimensional prior precision has D), one indexed add of a
+        module-level column of constants broadcast over chains and the target's elements."""
+        rows = [(i, k) for i, k in rows if k != 0]
+        if len(rows) < VECTORISE_FROM:
+            return [f"eta[{i}] += {float(k)!r}" for i, k in rows]
+        k = len(self.consts)
+        trail = ", 1" * (1 + n_target_axes)
+        self.consts.append(f"CI{k} = np.array({[i for i, _ in rows]!r})")
+        self.consts.append(f"CV{k} = np.array({[float(v) for _, v in rows]!r}).reshape(-1{trail})")
+        return [f"eta[CI{k}] += CV{k}"]
 
     def _emit(self, triples, tp: FramePrinter, n: int) -> list[str]:
         """Lines adding sum A * key to eta[i] over ``triples`` (i, A, key).
