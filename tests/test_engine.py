@@ -6,6 +6,7 @@ import sympy as sp
 
 import lvmdsl as lv
 from brute import quadrature_moments
+from lvmdsl.explain.notation import show, show_latex
 
 
 def mixture_model(K=3):
@@ -133,6 +134,21 @@ def test_conjugacy_table_is_derived_by_the_engine():
 
 def test_latex_and_markdown_presentations():
     d = lv.derive(mixture_model())
-    assert r"\sum_{n=0}^{N - 1}" in d.to_latex("mu")
+    tex = d.to_latex("mu")
+    assert r"\sum_{n:\, {zc}_{n} = k}" in tex and r"\delta" not in tex      # the allocation under the sum
     assert "| `mu` | conjugate Normal |" in d._repr_markdown_()
     assert d._repr_latex_().startswith("$$")
+
+
+def test_plate_sums_read_as_a_person_writes_them():
+    """Σ over a plate, the allocation as the sum's condition; a Σ inside a product is bracketed."""
+    d = lv.derive(mixture_model())
+    text = d.explain("mu")
+    assert "Σ_{n: zc[n]=k} x[n]" in text and "KroneckerDelta" not in text and "Sum(" not in text
+    n, k, N = sp.symbols("n k N", integer=True)
+    x, z, t = sp.IndexedBase("x"), sp.IndexedBase("z"), sp.IndexedBase("t")
+    s = sp.Sum(sp.KroneckerDelta(k, z[n]) * x[n], (n, 0, N - 1))
+    assert show(s) == "Σ_{n: z[n]=k} x[n]"
+    assert show(t[k] * s + 1) == "t[k]*(Σ_{n: z[n]=k} x[n]) + 1"
+    assert show(sp.Sum(x[n] ** 2 + 1, (n, 0, N - 1))) == "Σ_n (x[n]**2 + 1)"
+    assert show_latex(sp.Sum(x[n], (n, 0, N - 1))) == sp.latex(sp.Sum(x[n], (n, 0, N - 1)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ..explain.notation import show, show_latex
 from ..frontend.expr import ModelError
 from ..rules.conjugate import collect, lower_factor, target_atoms
 from ..symbolic.lower import plate_symbol, size_symbol
@@ -43,8 +44,8 @@ class EMDerivation:
             raise KeyError(f"{name!r} is neither a latent nor a parameter here")
         ms = self.m_step(name)
         lines = [f"M-step of {name}: maximise Q over {name}; the terms of Q that contain it are linear in "
-                 f"T = ({', '.join(sp.sstr(t) for t in ms['stats'])}):"]
-        lines += [f"  eta{i} = {sp.sstr(e)}" for i, e in enumerate(ms["eta"])]
+                 f"T = ({', '.join(show(t) for t in ms['stats'])}):"]
+        lines += [f"  eta{i} = {show(e)}" for i, e in enumerate(ms["eta"])]
         lines += [f"  {line}" for line in ms["solution"]]
         return "\n".join(lines)
 
@@ -72,9 +73,9 @@ class EMDerivation:
                  "generalised EM: Q is increased numerically (scipy.optimize L-BFGS, log scale for a positive "
                  "parameter) with the symbolic gradient"]
         for v, t in terms:
-            lines.append(f"Q contains  {sp.sstr(t)}   [{v}]")
+            lines.append(f"Q contains  {show(t)}   [{v}]")
             for a in atoms[:2]:
-                lines.append(f"dQ/d{sp.sstr(a)} = {sp.sstr(sp.diff(t, a))}")
+                lines.append(f"dQ/d{show(a)} = {show(sp.diff(t, a))}")
         return {"family": c.target.family.name, "stats": [], "eta": [], "element": elem, "flat": True,
                 "solution": lines}
 
@@ -152,7 +153,7 @@ class EMDerivation:
                 lines.append(f"r_{l}[{idx + ', ' if idx else ''}k] = E[[{el} = k]] = p({el} = k | data, theta_old)")
             else:
                 stats = c.family.sufficient_stats(c.element, None)
-                lines.append(f"E[T({el})] for T = ({', '.join(sp.sstr(t) for t in stats)}) under {el} | data, theta_old")
+                lines.append(f"E[T({el})] for T = ({', '.join(show(t) for t in stats)}) under {el} | data, theta_old")
         return lines
 
     def m_step(self, name: str) -> dict:
@@ -176,8 +177,8 @@ def argmax_steps(c: Conditional, eta: list) -> list[str]:
         Q = sp.Add(*[e * t for e, t in zip(eta, stats)]) + c.family.log_base_measure(theta)
         dQ = sp.diff(Q, theta)
         sol = sp.solve(sp.Eq(dQ, 0), theta)
-        return [f"Q(theta) = {sp.sstr(Q)}", f"dQ/dtheta = {sp.sstr(sp.simplify(dQ))} = 0",
-                f"theta = {', '.join(sp.sstr(s) for s in sol) or 'no stationary point'}"]
+        return [f"Q(theta) = {show(Q)}", f"dQ/dtheta = {show(sp.simplify(dQ))} = 0",
+                f"theta = {', '.join(show(s) for s in sol) or 'no stationary point'}"]
     if name == "Dirichlet":
         K = len(c.stats)
         lam = sp.Symbol("lambda")
@@ -205,7 +206,7 @@ def em_text(e: EMDerivation) -> str:
                      for p in e.params), ""]
     out.append("Q(theta, theta_old) = E[log p(data, latents, theta)] under p(latents | data, theta_old):")
     for v, term in e.q_terms():
-        out.append(f"  + {sp.sstr(term)}        [{v}]")
+        out.append(f"  + {show(term)}        [{v}]")
     out += ["", "Expectations Q needs:"] + [f"  {line}" for line in e.expectations()]
     out += ["", "E-step: each latent's posterior given the data and the current parameters:"]
     from ..explain.text import conditional_summary
@@ -218,7 +219,7 @@ def em_text(e: EMDerivation) -> str:
                 f"{'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}")
         out.append(f"  {p} ({kind}):")
         for i, (t, eta) in enumerate(zip(ms["stats"], ms["eta"])):
-            out.append(f"    eta{i} = E[coefficient of {sp.sstr(t)}] = {sp.sstr(eta)}")
+            out.append(f"    eta{i} = E[coefficient of {show(t)}] = {show(eta)}")
         for line in ms["solution"]:
             out.append(f"    {line}")
     return "\n".join(out)
@@ -226,9 +227,9 @@ def em_text(e: EMDerivation) -> str:
 
 def em_latex(e: EMDerivation) -> str:
     """The same as aligned LaTeX."""
-    rows = [r"Q(\theta, \theta^{\mathrm{old}}) &= " + " + ".join(sp.latex(t) for _, t in e.q_terms())]
+    rows = [r"Q(\theta, \theta^{\mathrm{old}}) &= " + " + ".join(show_latex(t) for _, t in e.q_terms())]
     for p in e.params:
         ms = e.m_step(p)
         for i, eta in enumerate(ms["eta"]):
-            rows.append(rf"\eta_{{{i}}}^{{\mathrm{{{p}}}}} &= {sp.latex(eta)}")
+            rows.append(rf"\eta_{{{i}}}^{{\mathrm{{{p}}}}} &= {show_latex(eta)}")
     return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"

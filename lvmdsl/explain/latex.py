@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .notation import show_latex
 from .steps import element_label, factor_steps
 
 
 def tex(e) -> str:
     if isinstance(e, np.ndarray):
-        return sp.latex(sp.Matrix(e.tolist()) if e.ndim else e.item())
-    return sp.latex(e)
+        return show_latex(sp.Matrix(e.tolist()) if e.ndim else e.item())
+    return show_latex(e)
 
 
 def _label(c) -> str:

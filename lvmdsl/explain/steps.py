@@ -14,6 +14,7 @@ import sympy as sp
 from ..derive.conditionals import Conditional
 from ..rules.conjugate import Factor
 from ..symbolic.lower import plate_symbol
+from .notation import show
 
 
 @dataclass
@@ -39,7 +40,7 @@ def summed_over(c: Conditional, f: Factor) -> str:
     if f.direct:
         extra = [s for s in plates if s not in own]
         return f"summed over {', '.join(map(str, extra))}" if extra else ""
-    cond = " and ".join(f"{sp.sstr(l)} = {k}" for l, k in zip(f.lead, own))
+    cond = " and ".join(f"{show(l)} = {k}" for l, k in zip(f.lead, own))
     return f"summed over the {', '.join(map(str, plates))} with {cond}"
 
 

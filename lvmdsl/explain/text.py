@@ -5,13 +5,14 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derive.conditionals import Conditional, NonConjugate
+from .notation import show
 from .steps import element_label, factor_steps
 
 
 def _s(e) -> str:
     if hasattr(e, "tolist") and not isinstance(e, sp.Basic):
         return "[" + ", ".join(_s(v) for v in e.tolist()) + "]"
-    return sp.sstr(e)
+    return show(e)
 
 
 def conditional_summary(c) -> str:
