@@ -145,3 +145,15 @@ def test_conditional_needs_state():
             lv.Normal("x", mean=mu, precision=tau, observed=True)
     with pytest.raises(ModelError, match="conditional of 'mu' needs values for tau"):
         lv.derive(m)["mu"].evaluate({"x": np.zeros(2)})
+
+
+def test_cycle_names_the_variables_on_it():
+    """The embedded language declares parents first, so a cycle needs a model edited by hand;
+    the graph still refuses one, naming the loop."""
+    with lv.Model("m") as m:
+        a = lv.Normal("a", mean=0.0, var=1.0)
+        b = lv.Normal("b", mean=a, var=1.0)
+        lv.Normal("x", mean=b, var=1.0, observed=True)
+    a.params["mean"] = b
+    with pytest.raises(ModelError, match=r"cycle \((a -> b -> a|b -> a -> b)\)"):
+        lv.derive(m)

@@ -45,7 +45,8 @@ class ModelGraph:
                     raise ModelError(f"{v.name!r} uses {ref.name!r}, which is not declared in model {model.name!r}")
                 g.add_edge(ref.name, v.name)
         if not nx.is_directed_acyclic_graph(g):
-            cycle = " -> ".join(a for a, _ in nx.find_cycle(g))
+            loop = nx.find_cycle(g)
+            cycle = " -> ".join([a for a, _ in loop] + [loop[0][0]])
             raise ModelError(f"the model has a cycle ({cycle}); a variable cannot depend on itself")
         self.g = g
 
