@@ -43,9 +43,9 @@ def run_demo(explain: str = "mu", seed: int = 0) -> None:
     print("verify (density-ratio identity at random states):", lv.verify(m, data={"x": x}, seed=seed).summary())
     print()
     src = d.source("gibbs")
-    start = src.index("def update_mu")
+    start = src.index("def natural_mu")
     print("Generated numpy update for mu (all of lv.derive(m).source('gibbs') is shown the same way):")
-    print(src[start:src.index("\n\n", start)], end="\n\n")
+    print(src[start:src.index("\n\n\n", src.index("def update_mu"))], end="\n\n")
     # start every chain's means at the data's quartiles so the components keep their labels
     # (the mixture posterior is symmetric under relabelling; from the prior, chains pick labels freely)
     init = {"mu": np.quantile(x, [0.2, 0.5, 0.8])}

@@ -63,8 +63,8 @@ class Piece:
 class _Block:
     """Collects the lines of one generated function."""
 
-    def __init__(self, signature: str, doc: str):
-        self.lines = [f"def {signature}:", f'    """{doc}"""', "    C = Z['_chains']"]
+    def __init__(self, signature: str, doc: str, chains: bool = True):
+        self.lines = [f"def {signature}:", f'    """{doc}"""'] + (["    C = Z['_chains']"] if chains else [])
 
     def add(self, *lines: str):
         self.lines += ["    " + line for line in lines]
@@ -132,11 +132,10 @@ class GibbsCodegen:
         """One update function per conditional (a log-density for the slice sampler otherwise)."""
         for name, cond in self.d.items():
             if isinstance(cond, Conditional):
-                self.functions[name] = self.update(cond)
-                fn = self.natural_block(cond, f"natural_{ident(name)}(S, D, DI, Z, P)",
-                                        f"Natural parameters of {name} | rest (Monte Carlo EM averages them over draws).")
+                fn = self.natural_block(cond, f"natural_{ident(name)}(S, D, DI, Z, P)", "")
                 fn.add("return eta")
                 self.functions["natural_" + name] = fn.text()
+                self.functions[name] = self.update(cond)
             elif cond.factors is not None:
                 self.functions[name] = self.logp(cond)
 
@@ -165,12 +164,17 @@ class GibbsCodegen:
 
     # ----------------------------------------------------------------- conjugate updates
     def update(self, cond: Conditional) -> str:
-        fn = self.natural_block(cond, f"update_{ident(cond.name)}(S, D, DI, Z, P, rng)", "")
+        """The Gibbs update: one draw per element at the natural parameters ``natural_<name>`` gives
+        (Monte Carlo EM calls that function too, to average them over draws)."""
         t = cond.target
+        fn = _Block(f"update_{ident(cond.name)}(S, D, DI, Z, P, rng)",
+                    f"Draw {t.name} | rest ~ {cond.family.name} ({cond.rule_name}) at natural_{ident(cond.name)}.",
+                    chains=False)
+        eta = f"natural_{ident(cond.name)}(S, D, DI, Z, P)"
         if cond.rule == "enumeration":
-            fn.add(f"S[{t.name!r}] = draw_enumerated(eta, rng)")
+            fn.add(f"S[{t.name!r}] = draw_enumerated({eta}, rng)")
         else:
-            fn.add(f"S[{t.name!r}] = draw_natural({cond.family.name!r}, eta, rng)")
+            fn.add(f"S[{t.name!r}] = draw_natural({cond.family.name!r}, {eta}, rng)")
         return fn.text()
 
     def natural_block(self, cond: Conditional, signature: str, purpose: str, expect=None) -> _Block:
@@ -183,7 +187,8 @@ class GibbsCodegen:
         n = len(cond.stats)
         shape = f"({n}, C" + "".join(f", {tsizes[a]}" for a in taxes) + ")"
         over = f"all {' x '.join(taxes)} elements at once" if taxes else "one block"
-        fn = _Block(signature, purpose or f"{t.name} | rest ~ {cond.family.name} ({cond.rule_name}), {over}.")
+        fn = _Block(signature, purpose or f"Natural parameters of {t.name} | rest ~ {cond.family.name} ({cond.rule_name}), "
+                                          f"{over}.")
         fn.add(f"eta = np.zeros({shape})   # natural parameters: " + ", ".join(map(sp.sstr, cond.stats))[:200])
         for f in cond.factors:
             piece = (expect or self._factor_terms)(cond, f, taxes, tsizes, n)
