@@ -58,6 +58,15 @@ model {
 def gmm_data(quick: bool, n: int | None = None):
     """Three well separated 1-D components (lvmdsl.demo's generator), N = 100,000 (2,000 with --quick)."""
     n = n or (2_000 if quick else 100_000)
+    return _gmm_sample(n)
+
+
+def gmm_small_data(quick: bool):
+    """The mixture at N = 5,000 (2,000 with --quick): a size JAGS compiles in seconds, for the ratio."""
+    return _gmm_sample(2_000 if quick else 5_000)
+
+
+def _gmm_sample(n: int):
     x, _ = synthetic_gmm(n, seed=0)
     return {"x": x}, {"N": n, "K": 3, "ones": np.ones(3)}
 
@@ -138,6 +147,9 @@ def _mean(draws, name, idx=()):
 BENCHMARKS = {
     "mixture": Bench(
         "mixture", GMM_BUGS, gmm, gmm_data, gmm_inits, ["pi", "mu", "tau"],
+        lambda d: {f"mu[{k}]": _mean(d, "mu", (k,)) for k in range(3)}, index_vars=("z",)),
+    "mixture_small": Bench(
+        "mixture_small", GMM_BUGS, gmm, gmm_small_data, gmm_inits, ["pi", "mu", "tau"],
         lambda d: {f"mu[{k}]": _mean(d, "mu", (k,)) for k in range(3)}, index_vars=("z",)),
     "regression": Bench(
         "regression", REG_BUGS, lambda: linear_regression(20), reg_data,

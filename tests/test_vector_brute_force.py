@@ -138,7 +138,7 @@ def mvn_mean_case(draw):
 @given(case=mvn_mean_case(), seed=seeds)
 def test_mvn_mean_matches_gaussian_linear_algebra(case, seed):
     m0, S0, prior_kw, S, like_kw, x = case
-    D, N = len(m0), len(x)
+    N = len(x)
     with lv.Model("mvn-mean") as m:
         theta = lv.MultivariateNormal("theta", mean=m0, **{prior_kw: S0})
         with lv.plate("n", "N"):

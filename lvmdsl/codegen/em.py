@@ -116,10 +116,9 @@ class EMCodegen(GibbsCodegen):
         fn = _Block(f"q_{nid}(X, S, E, D, DI, Z, P)",
                     f"Q and dQ/d{t.name} at X, per element (generalised EM: no closed-form maximiser).")
         shape = "(C" + "".join(f", {tsizes[a]}" for a in taxes) + ")"
-        fn.add(f"q = np.zeros({shape})", f"g = np.zeros(X.shape)")
+        fn.add(f"q = np.zeros({shape})", "g = np.zeros(X.shape)")
         override = {t.name: "X", **self.override}
         state = self.state | set(self.override)
-        elem = cond.target
         for f in cond.factors:
             faxes, fsizes = _frame(f.variable, f.renamed)
             expr = f.logdensity.xreplace(f.renamed) if f.renamed else f.logdensity

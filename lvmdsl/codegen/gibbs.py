@@ -337,7 +337,6 @@ class GibbsCodegen:
                 else:
                     triples.append((i, A, self.feature(f, faxes, fsizes, B)))
         feat = self.feature_name(f, faxes)
-        m = f"len({feat}_cols)"
         lines = [f"W = np.zeros((C, {feat}.shape[-1], {n}))   # W[:, feature, statistic]"]
         groups: dict = {}
         for i, A, j in triples:
@@ -359,7 +358,7 @@ class GibbsCodegen:
             key = f"{cond.name}_{f.name}"
             weights = ([f"if Wc is not None and {key!r} in Wc:", f"    W = Wc[{key!r}]", "else:"]
                        + ["    " + line for line in weights]
-                       + [f"    if Wc is not None:", f"        Wc[{key!r}] = W"])
+                       + ["    if Wc is not None:", f"        Wc[{key!r}] = W"])
         lines = weights + [f"eta += np.moveaxis((({feat}).reshape(-1, {feat}.shape[-1]) @ W).reshape({shape}), -1, 0)"]
         for i, terms in rest.items():
             lines.append(f"eta[{i}] += {p(sp.Add(*terms))}")

@@ -118,8 +118,6 @@ class EMDerivation:
 
     def _expect_continuous(self, expr, l, atoms):
         out = sp.Integer(0)
-        var = self.model.variables[l]
-        m = len(var.plates)
         for term in sp.Add.make_args(sp.expand(expr)):
             ta = target_atoms(term, l)
             if not ta:
@@ -181,7 +179,6 @@ def argmax_steps(c: Conditional, eta: list) -> list[str]:
                 f"theta = {', '.join(show(s) for s in sol) or 'no stationary point'}"]
     if name == "Dirichlet":
         K = len(c.stats)
-        lam = sp.Symbol("lambda")
         return [f"Q(pi) = sum_k eta_k log pi_k with sum_k pi_k = 1 (K = {K})",
                 "Lagrangian L = sum_k eta_k log pi_k + lambda (1 - sum_k pi_k)",
                 "dL/dpi_k = eta_k / pi_k - lambda = 0  =>  pi_k = eta_k / lambda",

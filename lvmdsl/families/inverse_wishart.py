@@ -14,27 +14,12 @@ import sympy as sp
 
 from ..symbolic import matrix
 from . import _util as u
-from .base import Family, Support, as_float
-from .wishart import _matrix_event, _matrix_problems, bartlett
+from .base import as_float
+from .wishart import MatrixFamily, bartlett
 
 
-class InverseWishart(Family):
+class InverseWishart(MatrixFamily):
     name = "InverseWishart"
-    params = ("df", "scale")
-    alternatives = {"df": ("df",), "scale": ("scale",)}
-    support = Support("positive_definite")
-    event_ndim = 2
-    param_event_ndim = {"df": 0, "scale": 2}
-
-    def event_shape(self, param_shapes):
-        return _matrix_event(param_shapes["scale"])
-
-    def param_problems(self, p):
-        return _matrix_problems(p, "df must be greater than D - 1 (the dimension minus one)",
-                                lambda df, D: df > D - 1)
-
-    def in_support(self, x, p):
-        return u.is_pos_def(x)
 
     # symbolic
     def log_density(self, x, p):

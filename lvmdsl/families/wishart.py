@@ -17,8 +17,10 @@ from . import _util as u
 from .base import Family, Support, as_float
 
 
-class Wishart(Family):
-    name = "Wishart"
+class MatrixFamily(Family):
+    """What Wishart and InverseWishart share: parameters (df, scale), a D x D positive-definite
+    support, df > D - 1 and the event shape of the scale matrix."""
+
     params = ("df", "scale")
     alternatives = {"df": ("df",), "scale": ("scale",)}
     support = Support("positive_definite")
@@ -34,6 +36,10 @@ class Wishart(Family):
 
     def in_support(self, x, p):
         return u.is_pos_def(x)
+
+
+class Wishart(MatrixFamily):
+    name = "Wishart"
 
     # symbolic
     def log_density(self, x, p):
