@@ -7,13 +7,54 @@ leading axis), so nothing loops over data points.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ..frontend.expr import ModelError
+from ..frontend.expr import Index, ModelError
 from ..graph.validate import bind_data
 from .batched import batched_params
 
 CHUNK = 512
+
+
+class LabelSwitchingWarning(UserWarning):
+    """Chains of a mixture disagree on which component is which."""
+
+
+def labelled_by(model) -> dict:
+    """Unknowns whose elements a discrete latent selects (``mu`` in ``mu[z]``, and the weights
+    ``pi`` of ``z ~ Categorical(pi)``), by latent: the components of a mixture, whose labels the
+    posterior does not fix."""
+    out: dict = {}
+    unknown = {v.name for v in model.unknowns}
+    for v in model.variables.values():
+        for e in v.params.values():
+            for node in e.walk():
+                if isinstance(node, Index) and getattr(node.base, "name", None) in unknown:
+                    for idx in node.indices:
+                        if getattr(idx, "name", None) in unknown and model.variables[idx.name].is_discrete:
+                            out.setdefault(idx.name, set()).add(node.base.name)
+    for z, comps in out.items():
+        for e in model.variables[z].params.values():
+            comps.update(n.name for n in e.walk() if getattr(n, "name", None) in unknown)
+    return out
+
+
+def _warn_label_switching(model, table) -> None:
+    """A mixture's component summaries average over labellings when chains settled on different
+    ones (R-hat far above 1): say so, naming the components, instead of showing them silently."""
+    if "r_hat" not in table:
+        return
+    for z, comps in labelled_by(model).items():
+        bad = sorted(c for c in comps
+                     if any(str(row).split("[")[0] == c and r > 1.1 for row, r in table["r_hat"].items()))
+        if bad:
+            warnings.warn(f"the mixture components that {z!r} selects ({', '.join(bad)}) have R-hat above 1.1: "
+                          "the chains may have settled on different labellings (label switching), so their "
+                          "summaries mix "
+                          "components. Summarise label-invariant quantities (sorted means, the log-likelihood), or "
+                          "start every chain from one ordering with init=.", LabelSwitchingWarning, stacklevel=3)
 
 
 class GibbsResult:
@@ -59,7 +100,9 @@ class GibbsResult:
         import arviz as az
 
         names = var_names or [n for n in self.draws if not self.model.variables[n].is_discrete]
-        return az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
+        table = az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
+        _warn_label_switching(self.model, table)
+        return table
 
     # ----------------------------------------------------------------- prediction
     def _flat_draws(self):
