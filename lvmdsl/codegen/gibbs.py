@@ -30,7 +30,7 @@ Z: plate sizes and '_chains'; P: sums over the data computed once by precompute(
 """
 import numpy as np
 from lvmdsl.runtime.kernels import (digamma, draw_enumerated, draw_natural, gammaln, logdet, polygamma, reduce_to,
-                                    scatter, scatter_index, spd_inv)
+                                    scatter, scatter_index, spd_inv, workspace)
 '''
 
 
@@ -146,12 +146,13 @@ class GibbsCodegen:
                 '    """Sums over the data that no update changes: computed once per data set."""',
                 "    C, P = 1, {}"]
         sums += ["    " + line for line in self.pre_lines] + ["    return P"]
-        feats = ["def precompute_features(D, DI, Z):",
-                 '    """Functions of each data point that updates multiply by parameters (one row per point)."""',
+        feats = ["def precompute_features(D, DI, Z, ws=None):",
+                 '    """Functions of each data point that updates multiply by parameters (one row per point);\n'
+                 '    the matrices are taken from the workspace ``ws`` when one is given (chunks reuse them)."""',
                  "    C, P = 1, {}"]
         feats += ["    " + line for line in self.feature_lines()] + ["    return P"]
-        both = ["def precompute(D, DI, Z):", '    """Both of the above."""',
-                "    return {**precompute_sums(D, DI, Z), **precompute_features(D, DI, Z)}"]
+        both = ["def precompute(D, DI, Z, ws=None):", '    """Both of the above."""',
+                "    return {**precompute_sums(D, DI, Z), **precompute_features(D, DI, Z, ws)}"]
         parts = [HEADER.format(model=self.model.name, kind=self.kind) + "\n".join(self.consts),
                  "\n".join(sums), "\n".join(feats), "\n".join(both)]
         parts += list(self.functions.values())
@@ -406,7 +407,7 @@ class GibbsCodegen:
             cols = sorted(reg["cols"].values(), key=lambda t: t[0])
             name = self.feature_name(reg["f"], faxes)
             shape = "(" + "".join(f"{reg['fsizes'][a]}, " for a in faxes) + f"{len(cols)})"
-            lines = [f"F = np.empty({shape})"]
+            lines = [f"F = workspace(ws, {name!r}, {shape})"]
             groups: dict = {}
             for j, B in cols:                 # products of data entries of one shape, together
                 sig, c, ints, parts = _monomial(B, p, data)

@@ -97,10 +97,11 @@ class EMProgram:
         DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in D.items() if k in self.integral}
         return D, DI, {**sizes, "_chains": self.R}
 
-    def bind(self, env: dict, sizes: dict) -> "Batch":
-        """Arrays in the form the generated code reads, with the data-only sums precomputed."""
+    def bind(self, env: dict, sizes: dict, ws: dict | None = None) -> "Batch":
+        """Arrays in the form the generated code reads, with the data-only sums precomputed
+        (feature matrices taken from the workspace ``ws`` when one is given)."""
         D, DI, Z = self._arrays(env, sizes)
-        return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z))
+        return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z, ws))
 
     def auto_chunk(self, budget: int = 6 * 2**20) -> int | None:
         """Data points per chunk that keep the per-point arrays (features, logits, posteriors)
@@ -132,8 +133,8 @@ class EMProgram:
         return (self.data_plate is not None and not self.numeric and all(self.codegen.pure.values())
                 and all("E['" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
 
-    def subset(self, index: np.ndarray) -> "Batch":
-        """The data points ``index`` of the data plate, bound like the full data."""
+    def subset(self, index: np.ndarray, ws: dict | None = None) -> "Batch":
+        """The data points ``index`` of the data plate, bound like the full data (``ws`` as in ``bind``)."""
         plate = self.data_plate
         env = {}
         for name, val in self.env.items():
@@ -143,7 +144,7 @@ class EMProgram:
         sizes[plate.name] = len(index)
         if isinstance(plate.size, str):
             sizes[plate.size] = len(index)
-        return self.bind(env, sizes)
+        return self.bind(env, sizes, ws)
 
     # ---------------------------------------------------------------- E-step
     def estep(self, S: dict, beta: float = 1.0, batch: "Batch | None" = None, others: bool = True,
@@ -227,8 +228,9 @@ class EMProgram:
         n = self.sizes[self.data_plate.name]
         T, ll = None, self._other_terms(S)
         weights: dict = {}                       # parameter weights shared by the chunks
+        ws = self.__dict__.setdefault("_chunk_ws", {})    # one chunk's feature matrix, reused
         for lo in range(0, n, chunk):
-            b = self.subset(np.arange(lo, min(lo + chunk, n)))
+            b = self.subset(np.arange(lo, min(lo + chunk, n)), ws)
             E, _, part = self.estep(S, beta, b, others=False, weights=weights)
             ll = ll + part
             T = add_stats(T, self.stats(S, E, b))

@@ -113,6 +113,18 @@ def scatter(val, at: np.ndarray, frame_shape: tuple, target_shape: tuple) -> np.
     return out.reshape((C,) + tuple(target_shape))
 
 
+def workspace(ws: dict | None, key: str, shape: tuple) -> np.ndarray:
+    """An uninitialised float array of ``shape``: kept in ``ws`` and handed out again for the same
+    key and shape, or new when there is no workspace.  Chunked E-steps rebuild their features in
+    one matrix instead of allocating (and page-faulting) a fresh one per chunk."""
+    if ws is None:
+        return np.empty(shape)
+    buf = ws.get((key, shape))
+    if buf is None:
+        buf = ws[(key, shape)] = np.empty(shape)
+    return buf
+
+
 def argmax_natural(family_name: str, eta) -> np.ndarray:
     """The M-step solution: the maximiser of eta . T(x) (+ log h) in the family's domain."""
     return FAMILIES[family_name].argmax_natural(eta)
