@@ -333,15 +333,19 @@ class GibbsCodegen:
         syms = [sp.Symbol(a, integer=True, nonnegative=True) for a in faxes]
         gp = FramePrinter([], {}, p.state, override=override)
         triples, rest = [], {}
+        split = []
         for i, coef in enumerate(coefs):
             if coef == 0:
                 continue
             for term in sp.Add.make_args(sp.expand(coef)):
                 A, B = term.as_independent(*syms, as_Add=False)
-                if p.mentions_state(B):
-                    rest.setdefault(i, []).append(term)
-                else:
-                    triples.append((i, A, self.feature(f, faxes, fsizes, B)))
+                split.append((i, term, A, B))
+        self.register_features(f, faxes, fsizes, [B for *_, B in split if not p.mentions_state(B)])
+        for i, term, A, B in split:
+            if p.mentions_state(B):
+                rest.setdefault(i, []).append(term)
+            else:
+                triples.append((i, A, self.feature(f, faxes, fsizes, B)))
         feat = self.feature_name(f, faxes)
         lines = [f"W = np.zeros((C, {feat}.shape[-1], {n}))   # W[:, feature, statistic]"]
         groups: dict = {}
@@ -396,6 +400,18 @@ class GibbsCodegen:
                 factors.append(f"{tp._factor(atom)}[..., None]")
         return "*".join(factors)
 
+    def register_features(self, f: Factor, faxes, fsizes, terms) -> None:
+        """Register data terms grouped by monomial shape (all x_i x_j together, then all x_i, ...)
+        so that each group fills a contiguous block of columns, which precompute writes as one slice."""
+        p = FramePrinter(list(faxes), fsizes, self.state, chain=False)
+        data = set(self.model.consts) | {v.name for v in self.model.observed}
+        keyed = []
+        for B in terms:
+            sig, _, ints, _ = _monomial(B, p, data)
+            keyed.append((repr(sig), ints or (), sp.srepr(B), B))
+        for *_, B in sorted(keyed, key=lambda t: t[:3]):
+            self.feature(f, faxes, fsizes, B)
+
     def feature(self, f: Factor, faxes, fsizes, B) -> int:
         """Column of data term B in the factor's feature matrix (registered once, shared)."""
         reg = self.features.setdefault((f.name, tuple(faxes)), {"f": f, "faxes": faxes, "fsizes": fsizes, "cols": {}})
@@ -427,8 +443,13 @@ class GibbsCodegen:
                     continue
                 k = len(self.consts)
                 vals = self._group_values(members, p, k, names=data)
-                self.consts.append(f"FC{k} = np.array({[m[0] for m in members]!r})")
-                lines.append(f"F[..., FC{k}] = np.broadcast_to({vals}, (1,) + F.shape[:-1] + ({len(members)},))[0]")
+                js = [m[0] for m in members]
+                if js == list(range(js[0], js[0] + len(js))):      # a block of columns: a slice
+                    where = f"{js[0]}:{js[0] + len(js)}"
+                else:
+                    self.consts.append(f"FC{k} = np.array({js!r})")
+                    where = f"FC{k}"
+                lines.append(f"F[..., {where}] = np.broadcast_to({vals}, (1,) + F.shape[:-1] + ({len(members)},))[0]")
             out += [f"# features of {fname}: " + ", ".join(sp.sstr(B) for _, B in cols)[:300], *p.lines, *lines,
                     f"{name} = F"]
         return out
