@@ -133,17 +133,19 @@ class EMProgram:
         return (self.data_plate is not None and not self.numeric and all(self.codegen.pure.values())
                 and all("E['" not in self.codegen.functions["mstep_" + p].split("def solve_")[1] for p in self.params))
 
-    def subset(self, index: np.ndarray, ws: dict | None = None) -> "Batch":
-        """The data points ``index`` of the data plate, bound like the full data (``ws`` as in ``bind``)."""
+    def subset(self, index, ws: dict | None = None) -> "Batch":
+        """The data points ``index`` (an index array, or a slice: views, no copies) of the data
+        plate, bound like the full data (``ws`` as in ``bind``)."""
         plate = self.data_plate
         env = {}
         for name, val in self.env.items():
             obj = self.model.variables.get(name) or self.model.consts.get(name)
             env[name] = val[index] if obj is not None and obj.plates[:1] == (plate,) else val
+        n = len(range(self.sizes[plate.name])[index]) if isinstance(index, slice) else len(index)
         sizes = dict(self.sizes)
-        sizes[plate.name] = len(index)
+        sizes[plate.name] = n
         if isinstance(plate.size, str):
-            sizes[plate.size] = len(index)
+            sizes[plate.size] = n
         return self.bind(env, sizes, ws)
 
     # ---------------------------------------------------------------- E-step
@@ -163,13 +165,14 @@ class EMProgram:
             with np.errstate(divide="ignore", invalid="ignore"):   # empty components: checked below
                 eta = self.namespace[f"estep_{_ident(name)}"](S, b.D, b.DI, b.Z, b.P, weights)
             if cond.rule == "enumeration":
-                lse = log_sum_exp_states(eta)
-                ll += lse.reshape(self.R, -1).sum(-1)
-                if beta != 1.0:
+                if beta == 1.0:
+                    lse = normalise_states(eta)          # eta becomes the responsibilities
+                    ll += lse.reshape(self.R, -1).sum(-1)
+                else:
+                    ll += log_sum_exp_states(eta).reshape(self.R, -1).sum(-1)
                     eta = beta * eta
-                    lse = log_sum_exp_states(eta)
-                eta -= lse
-                np.exp(eta, out=eta)
+                    eta -= log_sum_exp_states(eta)
+                    np.exp(eta, out=eta)
                 E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
             else:
@@ -230,7 +233,7 @@ class EMProgram:
         weights: dict = {}                       # parameter weights shared by the chunks
         ws = self.__dict__.setdefault("_chunk_ws", {})    # one chunk's feature matrix, reused
         for lo in range(0, n, chunk):
-            b = self.subset(np.arange(lo, min(lo + chunk, n)), ws)
+            b = self.subset(slice(lo, min(lo + chunk, n)), ws)
             E, _, part = self.estep(S, beta, b, others=False, weights=weights)
             ll = ll + part
             T = add_stats(T, self.stats(S, E, b))
@@ -331,13 +334,27 @@ def final_posteriors(program: EMProgram, S: dict, chunk: int | None):
         return program.estep(S)
     parts, ll = [], program._other_terms(S)
     for lo in range(0, n, chunk):
-        E, post, part = program.estep(S, batch=program.subset(np.arange(lo, min(lo + chunk, n))), others=False)
+        E, post, part = program.estep(S, batch=program.subset(slice(lo, min(lo + chunk, n))), others=False)
         parts.append((E, post))
         ll = ll + part
     axis = 1                                     # restarts first, then the data plate
     E = {k: np.concatenate([p[0][k] for p in parts], axis) for k in parts[0][0]}
     post = {k: {q: np.concatenate([p[1][k][q] for p in parts], axis) for q in parts[0][1][k]} for k in parts[0][1]}
     return E, post, ll
+
+
+def normalise_states(eta: np.ndarray) -> np.ndarray:
+    """Turn log-weights ``eta[state, ...]`` into probabilities in place; return log sum_s exp(eta[s]).
+
+    One pass of ``exp``: the shifted weights are exponentiated once, summed for the normaliser
+    and divided by it (log-sum-exp then a second exp would take two)."""
+    top = eta.max(axis=0)
+    eta -= top
+    np.exp(eta, out=eta)
+    total = eta.sum(axis=0)
+    eta /= total
+    with np.errstate(divide="ignore"):
+        return top + np.log(total)
 
 
 def log_sum_exp_states(eta: np.ndarray) -> np.ndarray:
