@@ -231,7 +231,8 @@ def test_keep_thin_and_shapes():
 
 
 def test_to_arviz_and_summary():
-    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, progress=False)
+    init = {"mu": np.array([-5.0, 0.0, 5.0])}            # one labelling for every chain
+    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, init=init, progress=False)
     idata = res.to_arviz()
     assert {"posterior", "observed_data", "sample_stats"} <= set(idata.groups())
     assert idata.posterior["mu"].shape == (4, 50, 3)
@@ -310,17 +311,22 @@ def test_enumerated_draws_follow_the_normalised_weights_even_far_in_the_tails():
 
 def test_summary_warns_when_mixture_chains_disagree_on_labels():
     """Two chains started from opposite orderings of well separated components keep them: the
-    summary names the components and says why their R-hat is large; one ordering stays quiet."""
+    summary names the components and says why their R-hat is large; one ordering stays quiet, and
+    so do short chains that have not converged (R-hat is large without any relabelling)."""
     from lvmdsl.runtime.results import LabelSwitchingWarning, labelled_by
     m = gmm_model()
     assert labelled_by(m) == {"z": {"mu", "tau", "pi"}}
     data = gmm_data(300)
     swapped = {"mu": np.array([[-5.0, 0.0, 5.0], [5.0, 0.0, -5.0]])}
     res = lv.infer(m, data=data, draws=100, tune=20, chains=2, init=swapped, seed=0, progress=False)
-    with pytest.warns(LabelSwitchingWarning, match=r"components that 'z' selects \(mu, tau\) have R-hat above 1.1"):
+    with pytest.warns(LabelSwitchingWarning, match=r"components that 'z' selects \(mu, tau\) have R-hat above 1.1 that ordering"):
         res.summary()
     same = {"mu": np.array([[-5.0, 0.0, 5.0], [-4.0, 0.5, 4.0]])}
     res = lv.infer(m, data=data, draws=100, tune=20, chains=2, init=same, seed=0, progress=False)
+    short = lv.infer(m, data=gmm_data(60), draws=50, tune=5, init={"mu": np.array([-5.0, 0.0, 5.0])},
+                     progress=False)
+    assert short.summary()["r_hat"].max() > 1.1              # not converged, but not relabelled
     with warnings.catch_warnings():
         warnings.simplefilter("error", LabelSwitchingWarning)
         res.summary()
+        short.summary()

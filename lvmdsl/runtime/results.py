@@ -41,20 +41,41 @@ def labelled_by(model) -> dict:
     return out
 
 
-def _warn_label_switching(model, table) -> None:
+RHAT_LIMIT = 1.1
+
+
+def _relabelled(draws: np.ndarray) -> np.ndarray:
+    """Draws ``(chains, draws, K, ...)`` with the K components put in one order in every draw
+    (by their first coordinate): what a label-invariant summary of each component sees."""
+    key = draws.reshape(draws.shape[:3] + (-1,))[..., 0]
+    order = np.argsort(key, axis=2).reshape(key.shape + (1,) * (draws.ndim - 3))
+    return np.take_along_axis(draws, order, axis=2)
+
+
+def _warn_label_switching(model, draws: dict, table) -> None:
     """A mixture's component summaries average over labellings when chains settled on different
-    ones (R-hat far above 1): say so, naming the components, instead of showing them silently."""
+    ones: say so, naming the components, instead of showing them silently.  The test: R-hat above
+    1.1 that ordering the components within each draw brings back below it (so a chain that has
+    merely not converged is left to R-hat itself)."""
+    import arviz as az
+
     if "r_hat" not in table:
         return
     for z, comps in labelled_by(model).items():
-        bad = sorted(c for c in comps
-                     if any(str(row).split("[")[0] == c and r > 1.1 for row, r in table["r_hat"].items()))
+        bad = []
+        for c in sorted(comps):
+            rows = [r for row, r in table["r_hat"].items() if str(row).split("[")[0] == c]
+            if c not in draws or draws[c].ndim < 3 or not any(r > RHAT_LIMIT for r in rows):
+                continue
+            fixed = az.rhat(az.convert_to_dataset({c: _relabelled(np.asarray(draws[c], float))}))[c]
+            if float(np.max(fixed)) <= RHAT_LIMIT:
+                bad.append(c)
         if bad:
-            warnings.warn(f"the mixture components that {z!r} selects ({', '.join(bad)}) have R-hat above 1.1: "
-                          "the chains may have settled on different labellings (label switching), so their "
-                          "summaries mix "
-                          "components. Summarise label-invariant quantities (sorted means, the log-likelihood), or "
-                          "start every chain from one ordering with init=.", LabelSwitchingWarning, stacklevel=3)
+            warnings.warn(f"the mixture components that {z!r} selects ({', '.join(bad)}) have R-hat above "
+                          f"{RHAT_LIMIT} that ordering the components within each draw removes: the chains "
+                          "settled on different labellings (label switching), so their summaries mix components. "
+                          "Summarise label-invariant quantities (sorted means, the log-likelihood), or start "
+                          "every chain from one ordering with init=.", LabelSwitchingWarning, stacklevel=3)
 
 
 class GibbsResult:
@@ -101,7 +122,7 @@ class GibbsResult:
 
         names = var_names or [n for n in self.draws if not self.model.variables[n].is_discrete]
         table = az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
-        _warn_label_switching(self.model, table)
+        _warn_label_switching(self.model, self.draws, table)
         return table
 
     # ----------------------------------------------------------------- prediction
