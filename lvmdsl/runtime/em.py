@@ -79,6 +79,7 @@ class EMProgram:
                              "declare them observed=True to condition on them")
         self.env, self.sizes = env, sizes
         self._full = None
+        self._chunk_ws: dict = {}               # one chunk's feature matrix, reused across chunks
         self.integral = {k for k, v in env.items() if _is_integral(v)} | set(sizes)
         self.data_plate = self._data_plate()
         D, DI, Z = self._arrays(env, sizes)          # the M-steps' view: whole-data sums, no features
@@ -231,9 +232,8 @@ class EMProgram:
         n = self.sizes[self.data_plate.name]
         T, ll = None, self._other_terms(S)
         weights: dict = {}                       # parameter weights shared by the chunks
-        ws = self.__dict__.setdefault("_chunk_ws", {})    # one chunk's feature matrix, reused
         for lo in range(0, n, chunk):
-            b = self.subset(slice(lo, min(lo + chunk, n)), ws)
+            b = self.subset(slice(lo, min(lo + chunk, n)), self._chunk_ws)
             E, _, part = self.estep(S, beta, b, others=False, weights=weights)
             ll = ll + part
             T = add_stats(T, self.stats(S, E, b))

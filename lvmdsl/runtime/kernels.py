@@ -72,6 +72,8 @@ def draw_enumerated(logw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     state by state on whole rows (no small trailing axis, which numpy reduces slowly).
     """
     cum = np.asarray(logw, dtype=float)
+    if not cum.flags.writeable:             # a broadcast view: work on a copy
+        cum = cum.copy()
     top = np.maximum(cum[0], cum[1]) if len(cum) > 1 else cum[0].copy()
     for w in cum[2:]:
         np.maximum(top, w, out=top)
