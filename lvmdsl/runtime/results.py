@@ -24,7 +24,8 @@ class LabelSwitchingWarning(UserWarning):
 
 def labelled_by(model) -> dict:
     """Unknowns whose elements a discrete latent selects (``mu`` in ``mu[z]``, and the weights
-    ``pi`` of ``z ~ Categorical(pi)``), by latent: the components of a mixture, whose labels the
+    ``pi`` of ``z ~ Categorical(pi)``), by latent, each with its component axis (within the
+    variable's shape: plates, then event): the components of a mixture, whose labels the
     posterior does not fix."""
     out: dict = {}
     unknown = {v.name for v in model.unknowns}
@@ -32,24 +33,28 @@ def labelled_by(model) -> dict:
         for e in v.params.values():
             for node in e.walk():
                 if isinstance(node, Index) and getattr(node.base, "name", None) in unknown:
-                    for idx in node.indices:
+                    for pos, idx in enumerate(node.indices):
                         if getattr(idx, "name", None) in unknown and model.variables[idx.name].is_discrete:
-                            out.setdefault(idx.name, set()).add(node.base.name)
+                            out.setdefault(idx.name, {})[node.base.name] = pos
     for z, comps in out.items():
-        for e in model.variables[z].params.values():
-            comps.update(n.name for n in e.walk() if getattr(n, "name", None) in unknown)
+        for e in model.variables[z].params.values():       # the weights: their first event axis
+            for n in e.walk():
+                name = getattr(n, "name", None)
+                if name in unknown and name not in comps:
+                    comps[name] = len(model.variables[name].plates)
     return out
 
 
 RHAT_LIMIT = 1.1
 
 
-def _relabelled(draws: np.ndarray) -> np.ndarray:
-    """Draws ``(chains, draws, K, ...)`` with the K components put in one order in every draw
-    (by their first coordinate): what a label-invariant summary of each component sees."""
-    key = draws.reshape(draws.shape[:3] + (-1,))[..., 0]
-    order = np.argsort(key, axis=2).reshape(key.shape + (1,) * (draws.ndim - 3))
-    return np.take_along_axis(draws, order, axis=2)
+def _relabelled(draws: np.ndarray, axis: int) -> np.ndarray:
+    """Draws ``(chains, draws, ...)`` with the components on ``axis`` put in one order in every
+    draw (by their first coordinate): what a label-invariant summary of each component sees."""
+    x = np.moveaxis(draws, axis, 2)
+    key = x.reshape(x.shape[:3] + (-1,))[..., 0]
+    order = np.argsort(key, axis=2).reshape(key.shape + (1,) * (x.ndim - 3))
+    return np.moveaxis(np.take_along_axis(x, order, axis=2), 2, axis)
 
 
 def _warn_label_switching(model, draws: dict, table) -> None:
@@ -63,11 +68,11 @@ def _warn_label_switching(model, draws: dict, table) -> None:
         return
     for z, comps in labelled_by(model).items():
         bad = []
-        for c in sorted(comps):
+        for c, axis in sorted(comps.items()):
             rows = [r for row, r in table["r_hat"].items() if str(row).split("[")[0] == c]
-            if c not in draws or draws[c].ndim < 3 or not any(r > RHAT_LIMIT for r in rows):
+            if c not in draws or draws[c].ndim < 3 + axis or not any(r > RHAT_LIMIT for r in rows):
                 continue
-            fixed = az.rhat(az.convert_to_dataset({c: _relabelled(np.asarray(draws[c], float))}))[c]
+            fixed = az.rhat(az.convert_to_dataset({c: _relabelled(np.asarray(draws[c], float), 2 + axis)}))[c]
             if float(np.max(fixed)) <= RHAT_LIMIT:
                 bad.append(c)
         if bad:
