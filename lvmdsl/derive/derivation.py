@@ -75,13 +75,27 @@ class Derivation(Mapping):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
 
 
-def derive(model: Model, method: str = "gibbs", latent=None, params=None):
+def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine: str = "element"):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
 
     ``method="em"`` returns the EM derivation instead: Q, the expectations it needs, the E-step
     and each parameter's M-step (``latent=``/``params=`` override which unknowns are which).
+
+    ``engine="index"`` derives at the level of arrays (event axes and discrete states as
+    symbolic indices, ``derive.index_conditionals``): its cost does not grow with the length of
+    a vector or the number of states.  It does not yet feed code generation or EM.
     """
+    if engine not in ("element", "index"):
+        raise ValueError(f"engine must be 'element' or 'index', got {engine!r}")
     graph = prepare(model)
+    if engine == "index":
+        if method != "gibbs":
+            raise ValueError("engine='index' derives complete conditionals only (method='gibbs') for now")
+        from ..symbolic.index_form import LiteralTable
+        from .index_conditionals import derive_index_conditional
+        literals = LiteralTable()
+        out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
+        return Derivation(model, out, graph)
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
     d = Derivation(model, out, graph)
     if method == "gibbs":

@@ -118,6 +118,12 @@ def is_pos_def(M) -> np.ndarray:
     """Symmetric and positive definite, per batch element."""
     M = np.asarray(M, dtype=float)
     sym = np.all(np.isclose(M, np.swapaxes(M, -1, -2)), axis=(-2, -1))
+    if np.all(sym) and np.all(np.isfinite(M)):
+        try:                                  # one Cholesky is far cheaper than the eigenvalues
+            np.linalg.cholesky(M)
+            return np.ones(M.shape[:-2], dtype=bool)
+        except np.linalg.LinAlgError:
+            pass
     with np.errstate(invalid="ignore"):
         eig = np.linalg.eigvalsh(np.where(np.isfinite(M), M, 0.0))
     return sym & np.all(np.isfinite(M), axis=(-2, -1)) & np.all(eig > 0, axis=-1)

@@ -30,6 +30,24 @@ class FamilyError(ValueError):
     """A distribution was declared with parameters it does not accept."""
 
 
+@dataclass
+class Stat:
+    """A sufficient statistic as a pattern over symbolic indices (index-level derivation).
+
+    ``expr`` is written at pattern ``indices`` ((symbol, size), ...): ``w[a] * w[b]`` for a
+    vector's quadratic statistic, ``log(p[a])`` for a Dirichlet, ``tau`` for a scalar.
+    ``symmetric``: the pattern's atoms commute, so its coefficient is symmetrised.
+    """
+
+    expr: sp.Expr
+    indices: tuple = ()
+    symmetric: bool = False
+
+    @property
+    def symbols(self) -> tuple:
+        return tuple(s for s, _ in self.indices)
+
+
 @dataclass(frozen=True)
 class Support:
     """Where a family's values live; ``kind`` is one of the names in ``SUPPORT_KINDS``."""
@@ -186,6 +204,35 @@ class Family:
         at the boundary (Dirichlet, Beta, Gamma) override it.  NaN where no maximiser exists.
         """
         return self.mode(self.from_natural(eta))
+
+    # ------------------------------------------------------------ index-level facts
+    def index_log_density(self, x, p: dict, literals):
+        """log p(x) with ``x`` and the parameters given as ``Tensor`` values (entries at symbolic
+        indices, see ``symbolic.index_form``); the result may hold ``Sum``s over bound indices.
+        Scalar families use their elementwise ``log_density``; vector and matrix families override."""
+        return self.log_density(x.scalar(), {k: v.scalar() for k, v in p.items()})
+
+    def index_stats(self, x, p: dict) -> list | None:
+        """Sufficient statistics as ``Stat`` patterns (None if the family has no conjugate form)."""
+        stats = self.sufficient_stats(x.scalar(), {k: v.scalar() for k, v in p.items() if not v.shape})
+        return None if stats is None else [Stat(sp.sympify(s)) for s in stats]
+
+    def index_log_base_measure(self, x):
+        """log h(x) at the level of arrays (a constant for the vector and matrix families)."""
+        return self.log_base_measure(x.scalar()) if not x.shape else sp.Integer(0)
+
+    def index_from_natural(self, eta: list) -> dict:
+        """Canonical parameters from natural parameters with their event axes (``eta[s]`` has the
+        batch shape followed by the axes of statistic s)."""
+        return self.from_natural(eta)
+
+    def index_sample_natural(self, rng: np.random.Generator, eta: list):
+        """One draw per batch element at natural parameters laid out as in ``index_from_natural``."""
+        return self.sample(rng, self.index_from_natural(eta))
+
+    def index_natural_meaning(self, eta_names: list) -> list[str]:
+        """How the canonical parameters follow from the natural parameters, for a reader."""
+        return []
 
     def __repr__(self) -> str:
         return f"<family {self.name}>"

@@ -12,6 +12,7 @@ import sympy as sp
 from scipy import special
 
 from . import _util as u
+from ..symbolic.tensor import fresh_index
 from .base import Family, FamilyError, Support, as_float
 
 
@@ -46,6 +47,12 @@ class Categorical(Family):
     def log_density(self, x, p):
         q = u.sym_vector(p["p"])
         return sp.Add(*[sp.KroneckerDelta(x, k) * sp.log(q[k]) for k in range(len(q))])
+
+    def index_log_density(self, x, p, literals):
+        """Sum_k [x = k] log p_k: one term for every number of categories."""
+        q = p["p"]
+        k = fresh_index("k")
+        return sp.Sum(sp.KroneckerDelta(x.scalar(), k) * sp.log(q.entry(k)), (k, 0, q.sizes[0] - 1))
 
     def sufficient_stats(self, x, p=None):
         if p is None or "p" not in p:

@@ -12,7 +12,8 @@ import sympy as sp
 from scipy import special
 
 from . import _util as u
-from .base import Family, Support, as_float
+from ..symbolic.tensor import fresh_index
+from .base import Family, Stat, Support, as_float
 
 
 class Dirichlet(Family):
@@ -52,6 +53,25 @@ class Dirichlet(Family):
 
     def from_natural_sym(self, eta):
         return {"alpha": np.array([e + 1 for e in eta], dtype=object)}
+
+    # index level
+    def index_log_density(self, x, p, literals):
+        """log Gamma(Sum_k alpha_k) - Sum_k log Gamma(alpha_k) + Sum_k (alpha_k - 1) log x_k."""
+        a = p["alpha"]
+        K = x.sizes[0]
+        k1, k2, k3 = (fresh_index("k") for _ in range(3))
+        return (sp.loggamma(sp.Sum(a.entry(k1), (k1, 0, K - 1))) - sp.Sum(sp.loggamma(a.entry(k2)), (k2, 0, K - 1))
+                + sp.Sum((a.entry(k3) - 1) * sp.log(x.entry(k3)), (k3, 0, K - 1)))
+
+    def index_stats(self, x, p=None):
+        a = fresh_index("a")
+        return [Stat(sp.log(x.entry(a)), ((a, x.sizes[0]),))]
+
+    def index_from_natural(self, eta):
+        return {"alpha": np.asarray(eta[0], float) + 1}
+
+    def index_natural_meaning(self, names):
+        return [f"alpha = {names[0]} + 1"]
 
     # numeric
     def from_natural(self, eta):

@@ -13,9 +13,10 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic import matrix
+from ..symbolic.tensor import fresh_index, matrix_inverse, matrix_logdet
 from . import _util as u
-from .base import as_float
-from .wishart import MatrixFamily, bartlett
+from .base import Stat, as_float
+from .wishart import MatrixFamily, bartlett, multigammaln_index
 
 
 class InverseWishart(MatrixFamily):
@@ -42,6 +43,33 @@ class InverseWishart(MatrixFamily):
         eta = [sp.sympify(e) for e in eta]
         D = u.dim_from_pairs(len(eta) - 1)
         return {"df": -2 * eta[-1] - D - 1, "scale": sp.ImmutableMatrix(u.unpack_quadratic(eta[:-1], D).tolist())}
+
+    # index level
+    def index_log_density(self, x, p, literals):
+        """nu/2 log|Psi| - nu D/2 log 2 - log Gamma_D(nu/2) - (nu+D+1)/2 log|X| - 1/2 Sum_{i,j} Psi_ij (X^-1)_ji."""
+        Psi, nu = p["scale"], p["df"].scalar()
+        i, j = fresh_index("i"), fresh_index("j")
+        D = x.sizes[0]
+        Xinv = matrix_inverse(x, literals, "x_inv")
+        return (nu / 2 * matrix_logdet(Psi, literals) - D * nu / 2 * sp.log(2) - multigammaln_index(nu / 2, D)
+                - (nu + D + 1) / 2 * matrix_logdet(x, literals)
+                - sp.Sum(Psi.entry(i, j) * Xinv.entry(j, i), (i, 0, D - 1), (j, 0, D - 1)) / 2)
+
+    def index_stats(self, x, p=None):
+        a, b = fresh_index("a"), fresh_index("b")
+        D = x.sizes[0]
+        Xinv = matrix_inverse(x, None, "x_inv")
+        return [Stat(Xinv.entry(a, b), ((a, D), (b, D)), symmetric=True), Stat(matrix_logdet(x, None))]
+
+    def index_from_natural(self, eta):
+        """J = -Psi/2 (coefficient of (X^-1)[a,b]), g = -(nu + D + 1)/2 (of log|X|)."""
+        J, g = (np.asarray(e, float) for e in eta)
+        D = J.shape[-1]
+        return {"df": -2 * g - D - 1, "scale": -(J + np.swapaxes(J, -1, -2))}
+
+    def index_natural_meaning(self, names):
+        J, g = names
+        return [f"scale = -2 {J} (symmetrised)", f"df = -2 {g} - D - 1"]
 
     # numeric
     def from_natural(self, eta):

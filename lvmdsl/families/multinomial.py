@@ -14,6 +14,7 @@ import sympy as sp
 from scipy import special
 
 from . import _util as u
+from ..symbolic.tensor import fresh_index
 from .base import Family, FamilyError, Support, as_float
 
 
@@ -50,6 +51,14 @@ class Multinomial(Family):
         x, q = u.sym_vector(x), u.sym_vector(p["p"])
         return (sp.loggamma(p["n"] + 1) - sp.Add(*[sp.loggamma(v + 1) for v in x])
                 + sp.Add(*[x[k] * sp.log(q[k]) for k in range(len(q))]))
+
+    def index_log_density(self, x, p, literals):
+        """log Gamma(n + 1) - Sum_k log Gamma(x_k + 1) + Sum_k x_k log p_k."""
+        q, n = p["p"], p["n"].scalar()
+        K = q.sizes[0]
+        k1, k2 = fresh_index("k"), fresh_index("k")
+        return (sp.loggamma(n + 1) - sp.Sum(sp.loggamma(x.entry(k1) + 1), (k1, 0, K - 1))
+                + sp.Sum(x.entry(k2) * sp.log(q.entry(k2)), (k2, 0, K - 1)))
 
     def sufficient_stats(self, x, p=None):
         return list(u.sym_vector(x))

@@ -14,8 +14,9 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic import matrix
+from ..symbolic.tensor import fresh_index, matrix_logdet
 from . import _util as u
-from .base import Family, Support, as_float
+from .base import Family, Stat, Support, as_float
 
 
 class MultivariateNormal(Family):
@@ -83,6 +84,38 @@ class MultivariateNormal(Family):
         D = _dim(len(eta))
         P = sp.ImmutableMatrix(u.unpack_quadratic(eta[D:], D).tolist())
         return {"mean": matrix.Solve(P, sp.ImmutableMatrix(eta[:D])), "precision": P}
+
+    # index level: x is one vector (or any real array: a matrix Param is a normal on its entries)
+    def index_log_density(self, x, p, literals):
+        """log|P|/2 - D/2 log(2 pi) - 1/2 Sum_{i,j} (x_i - m_i) P_ij (x_j - m_j)."""
+        m, P = p["mean"], p["precision"]
+        i, j = fresh_index("i"), fresh_index("j")
+        D = x.sizes[0]
+        quad = (x.entry(i) - m.entry(i)) * P.entry(i, j) * (x.entry(j) - m.entry(j))
+        return (matrix_logdet(P, literals) / 2 - D / 2 * sp.log(2 * sp.pi)
+                - sp.Sum(quad, (i, 0, D - 1), (j, 0, D - 1)) / 2)
+
+    def index_stats(self, x, p=None):
+        return real_array_stats(x)
+
+    def index_from_natural(self, eta):
+        """h = P m (the coefficient of x[a]); J = -P/2 (of x[a] x[b]): P = -(J + J'), m = P^-1 h."""
+        h, J = (np.asarray(e, float) for e in eta)
+        P = -(J + np.swapaxes(J, -1, -2))
+        return {"mean": np.linalg.solve(P, h[..., None])[..., 0], "precision": P}
+
+    def index_sample_natural(self, rng, eta):
+        """x = P^-1 (h + L z) with P = L L': mean P^-1 h, covariance P^-1 (one Cholesky, one solve)."""
+        h, J = (np.asarray(e, float) for e in eta)
+        P = -(J + np.swapaxes(J, -1, -2))
+        shape = np.broadcast_shapes(h.shape[:-1], P.shape[:-2])
+        L = np.linalg.cholesky(np.broadcast_to(P, shape + P.shape[-2:]))
+        z = rng.standard_normal(shape + h.shape[-1:] + (1,))
+        return np.linalg.solve(P, (h[..., None] + L @ z))[..., 0]
+
+    def index_natural_meaning(self, names):
+        h, J = names
+        return [f"precision = -2 {J} (symmetrised)", f"mean = precision^-1 {h}"]
 
     # numeric
     def from_natural(self, eta):
@@ -161,3 +194,12 @@ def _dim(n_eta: int) -> int:
     if D + D * (D + 1) // 2 != n_eta:
         raise ValueError(f"{n_eta} natural parameters do not fit a MultivariateNormal")
     return D
+
+
+def real_array_stats(x) -> list:
+    """x[a...] and x[a...] x[b...] for a real array of any shape (a vector: x[a], x[a] x[b])."""
+    first = tuple((fresh_index("a"), n) for n in x.sizes)
+    second = tuple((fresh_index("b"), n) for n in x.sizes)
+    xa = x.entry(*[s for s, _ in first])
+    xb = x.entry(*[s for s, _ in second])
+    return [Stat(xa, first), Stat(xa * xb, first + second, symmetric=True)]

@@ -13,8 +13,9 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic import matrix
+from ..symbolic.tensor import fresh_index, matrix_inverse, matrix_logdet
 from . import _util as u
-from .base import Family, Support, as_float
+from .base import Family, Stat, Support, as_float
 
 
 class MatrixFamily(Family):
@@ -63,6 +64,33 @@ class Wishart(MatrixFamily):
         D = u.dim_from_pairs(len(eta) - 1)
         Vinv = sp.ImmutableMatrix(u.unpack_quadratic(eta[:-1], D).tolist())
         return {"df": 2 * eta[-1] + D + 1, "scale": sp.Inverse(Vinv)}   # unevaluated: (V^-1)^-1
+
+    # index level
+    def index_log_density(self, x, p, literals):
+        """(n-D-1)/2 log|X| - 1/2 Sum_{i,j} (V^-1)_ij X_ji - nD/2 log 2 - n/2 log|V| - log Gamma_D(n/2)."""
+        V, n = p["scale"], p["df"].scalar()
+        i, j = fresh_index("i"), fresh_index("j")
+        D = x.sizes[0]
+        Vinv = matrix_inverse(V, literals, "scale_inv")
+        return ((n - D - 1) / 2 * matrix_logdet(x, literals)
+                - sp.Sum(Vinv.entry(i, j) * x.entry(j, i), (i, 0, D - 1), (j, 0, D - 1)) / 2
+                - D * n / 2 * sp.log(2) - n / 2 * matrix_logdet(V, literals) - multigammaln_index(n / 2, D))
+
+    def index_stats(self, x, p=None):
+        a, b = fresh_index("a"), fresh_index("b")
+        D = x.sizes[0]
+        return [Stat(x.entry(a, b), ((a, D), (b, D)), symmetric=True), Stat(matrix_logdet(x, None))]
+
+    def index_from_natural(self, eta):
+        """J = -V^-1/2 (coefficient of X[a,b]), g = (n - D - 1)/2 (of log|X|)."""
+        J, g = (np.asarray(e, float) for e in eta)
+        D = J.shape[-1]
+        Vinv = -(J + np.swapaxes(J, -1, -2))
+        return {"df": 2 * g + D + 1, "scale": np.linalg.inv(Vinv)}
+
+    def index_natural_meaning(self, names):
+        J, g = names
+        return [f"scale^-1 = -2 {J} (symmetrised)", f"df = 2 {g} + D + 1"]
 
     # numeric
     def from_natural(self, eta):
@@ -144,3 +172,9 @@ def _matrix_problems(p, df_message, df_ok):
         return bad
     out = u.safe_problem(lambda: np.all(u.is_pos_def(V)), "scale must be symmetric positive definite")
     return out + u.safe_problem(lambda: np.all(df_ok(np.asarray(p["df"], float), V.shape[-1])), df_message)
+
+
+def multigammaln_index(a, D):
+    """log Gamma_D(a) = D(D-1)/4 log pi + Sum_{j<D} log Gamma(a - j/2), kept as one sum."""
+    j = fresh_index("j")
+    return D * (D - 1) / 4 * sp.log(sp.pi) + sp.Sum(sp.loggamma(a - j / 2), (j, 0, D - 1))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..frontend.expr import Index, ModelError
 from ..frontend.model import Model, RandomVariable
-from ..symbolic.lower import NumpyBackend, SympyBackend, param_event_shapes
+from ..symbolic.lower import NumpyBackend, param_event_shapes
 from .model_graph import ModelGraph
 
 #: the domain a parameter needs, by family and canonical parameter (default "real")
@@ -50,10 +50,8 @@ def prepare(model: Model) -> ModelGraph:
     """Infer event shapes in declaration order and run the static checks; return the graph."""
     graph = ModelGraph(model)
     for v in model.variables.values():
-        low = SympyBackend(v.plates, v.name)
-        shapes = {}
+        shapes = param_event_shapes(v)
         for k, e in v.params.items():
-            shapes[k] = np.asarray(low.lower(e), dtype=object).shape
             _check_domain(v, k, e)
         try:
             v.event_shape = tuple(v.family.event_shape(shapes))

@@ -275,5 +275,5 @@ def unwrap(a):
 
 def param_event_shapes(v: RandomVariable) -> dict:
     """Event shape of each canonical parameter of ``v``, for one element of its plates."""
-    low = SympyBackend(v.plates, v.name)
-    return {k: np.asarray(low.lower(e), dtype=object).shape for k, e in v.params.items()}
+    from .index_form import param_shapes
+    return param_shapes(v)

@@ -1,0 +1,226 @@
+"""Complete conditionals derived at the level of arrays (``lv.derive(m, engine="index")``).
+
+The same derivation as ``derive.conditionals``, with every event axis and every discrete state
+a symbolic index: a vector unknown's conditional is derived once for every length D, and a
+discrete unknown's enumeration is one expression over its state axis, not K copies.  The
+natural parameters are lists of canonical terms (``symbolic.canon.Term``): index expressions
+such as ``Sum_n tau X[n,a] X[n,b]`` that ``explain.linalg`` prints as tau X'X and
+``symbolic.einsum_eval`` evaluates with einsum.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+from scipy import special
+
+from ..families import FAMILIES, Distribution
+from ..families.base import Stat
+from ..families.flat import Flat
+from ..frontend.expr import Literal, ModelError
+from ..frontend.model import Model, RandomVariable
+from ..graph.validate import bind_data
+from ..rules.conjugate import NotConjugate
+from ..rules.index_conjugate import IndexFactor, collect, localise, plate_sum, target_atoms
+from ..symbolic.canon import Term, canonical, contract
+from ..symbolic.index_form import IndexBackend, LiteralTable
+from ..symbolic.lower import plate_symbol
+from ..symbolic.matrix import MatrixAtomError
+from ..symbolic.tensor import fresh_index
+from .index_eval import evaluate_terms
+
+
+def lower_index_factor(v: RandomVariable, literals: LiteralTable):
+    """log p(v | parents) for one element of v's plates, with event axes as symbolic indices."""
+    low = IndexBackend(v.plates, v.name, literals)
+    x = low.reference(v, [])
+    params = {}
+    for k, e in v.params.items():
+        low.param = k
+        params[k] = low.lower(e)
+    try:
+        return sp.sympify(v.family.index_log_density(x, params, literals)), x, params
+    except MatrixAtomError as err:
+        raise ModelError(f"in {v.name!r}: {err}") from None
+
+
+class IndexConditional:
+    """The complete conditional of one unknown; natural parameters are index expressions."""
+
+    conjugate = True
+
+    def __init__(self, model, target, rule, family, element, stats, factors, literals, n_states=None):
+        self.model, self.target, self.rule, self.family = model, target, rule, family
+        self.prior_family = target.family
+        self.element, self.stats, self.factors = element, stats, factors
+        self.literals, self.n_states = literals, n_states
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def flat(self) -> bool:
+        return isinstance(self.prior_family, Flat)
+
+    @property
+    def rule_name(self) -> str:
+        if self.rule == "enumeration":
+            return f"enumeration ({self.n_states} states)"
+        if self.flat:
+            return f"no prior; {self.family.name} statistics"
+        return f"conjugate {self.family.name}"
+
+    @cached_property
+    def natural(self) -> list[list[Term]]:
+        """Per statistic, the canonical terms of its natural parameter (summed over factors)."""
+        out = []
+        for s in range(len(self.stats)):
+            terms = []
+            for f in self.factors:
+                terms += plate_sum(self.target, f, f.coefficients[s])
+            out.append(terms)
+        return out
+
+    def free_axes(self, s: int) -> list[tuple]:
+        """(symbol, size) of the axes of natural parameter s: the target's plates, then the pattern's."""
+        from ..symbolic.lower import size_symbol
+        return [(plate_symbol(p), size_symbol(p)) for p in self.target.plates] + list(self.stats[s].indices)
+
+    def natural_numeric(self, env: dict, sizes: dict) -> list[np.ndarray]:
+        out = []
+        for s, terms in enumerate(self.natural):
+            val = evaluate_terms(terms, self.free_axes(s), env, sizes)
+            if self.stats[s].symmetric:
+                k = len(self.stats[s].indices) // 2
+                nd = val.ndim
+                perm = list(range(nd - 2 * k)) + list(range(nd - k, nd)) + list(range(nd - 2 * k, nd - k))
+                val = (val + np.transpose(val, perm)) / 2
+            out.append(val)
+        return out
+
+    def evaluate(self, values: dict, data: dict | None = None) -> Distribution:
+        merged = {**(data or {}), **values}
+        env, sizes = bind_data(self.model, merged)
+        env = {**env, **self.literals.arrays}
+        eta = self.natural_numeric(env, sizes)
+        if self.rule == "enumeration":
+            phi = eta[0]
+            logp = phi - special.logsumexp(phi, axis=-1, keepdims=True)
+            if self.family.name == "Bernoulli":
+                return Distribution(self.family, {"p": np.exp(logp[..., 1])})
+            return Distribution(self.family, {"p": np.exp(logp)})
+        return Distribution(self.family, self._from_natural(eta))
+
+    def _from_natural(self, eta):
+        shape = self.target.event_shape
+        if self.family.name == "MultivariateNormal" and len(shape) > 1:
+            batch = eta[0].shape[: eta[0].ndim - len(shape)]
+            n = int(np.prod(shape))
+            flat = [eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))]
+            p = self.family.index_from_natural(flat)
+            return {"mean": p["mean"].reshape(batch + shape), "precision": p["precision"]}
+        return self.family.index_from_natural(eta)
+
+    def __repr__(self):
+        return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
+
+
+class IndexNonConjugate:
+    """An unknown without an exact conditional at the level of arrays, with the reason."""
+
+    conjugate = False
+    rule = "not conjugate"
+    family = None
+
+    def __init__(self, target, reason, factors=None, linked=False):
+        self.target, self.reason, self.factors, self.linked = target, reason, factors, linked
+
+    @property
+    def name(self):
+        return self.target.name
+
+    @property
+    def rule_name(self):
+        return "not conjugate"
+
+    def __repr__(self):
+        return f"{self.name} | rest: not conjugate ({self.reason})"
+
+
+def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTable):
+    target = model.variables[name]
+    variables = [target] + [model.variables[c] for c in graph.children(name)]
+    factors = []
+    lowered = {}
+    for v in variables:
+        expr, x, params = lower_index_factor(v, literals)
+        lowered[v.name] = (x, params)
+        factors.append(IndexFactor(v, canonical(expr)))
+    elem_t, prior_p = lowered[name]
+    try:
+        for f in factors:
+            localise(target, f)
+    except NotConjugate as reason:
+        return IndexNonConjugate(target, reason, factors, linked=True)
+    try:
+        n_states = _states(target, prior_p)
+        if n_states is not None:
+            return _enumeration(model, target, elem_t, factors, literals, n_states)
+        if isinstance(target.family, Flat):
+            candidates = [FAMILIES[v] for v in _vehicles(target)]
+        else:
+            candidates = [target.family]
+        failure = None
+        base = canonical(-target.family.index_log_base_measure(elem_t))
+        factors[0].terms = factors[0].terms + base
+        for family in candidates:
+            stats = family.index_stats(elem_t, prior_p)
+            if stats is None:
+                raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
+                                   "exponential-family form")
+            try:
+                for f in factors:
+                    collect(target, stats, f)
+            except NotConjugate as err:
+                failure = err
+                continue
+            return IndexConditional(model, target, "conjugate", family, elem_t, stats, factors, literals)
+        raise failure
+    except NotConjugate as reason:
+        return IndexNonConjugate(target, reason, factors)
+
+
+def _vehicles(target) -> tuple:
+    fam = target.family
+    if fam.constraint is None and len(fam.shape) >= 1:
+        return ("MultivariateNormal",)
+    return fam.vehicles
+
+
+def _states(target: RandomVariable, prior_p: dict):
+    values = {k: e.value for k, e in target.params.items() if isinstance(e, Literal)}
+    shapes = {k: t.shape for k, t in prior_p.items()}
+    return target.family.finite_support_size(shapes, values)
+
+
+def _enumeration(model, target, elem_t, factors, literals, n_states):
+    """The coefficient of [theta = s] is every factor with theta replaced by the state s."""
+    if target.event_shape:
+        raise NotConjugate(target.name, "", "", "because vector-valued discrete unknowns are not enumerated")
+    s = fresh_index("s")
+    elem = elem_t.scalar()
+    for f in factors:
+        coefs = []
+        for t in f.terms:
+            if not target_atoms(t.coef, target.name):
+                continue
+            c = contract(Term(t.coef.xreplace({elem: s}), t.bound))
+            if c is not None:
+                coefs.append(c)
+        f.coefficients = [coefs]
+    family = target.family if target.family.name in ("Bernoulli", "Categorical") else FAMILIES["Categorical"]
+    stats = [Stat(sp.KroneckerDelta(elem, s), ((s, sp.Integer(n_states)),))]
+    return IndexConditional(model, target, "enumeration", family, elem_t, stats, factors, literals, n_states)

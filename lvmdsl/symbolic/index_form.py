@@ -1,0 +1,135 @@
+"""Index-level lowering: a vector or matrix value is one sympy expression at symbolic indices.
+
+The element-level backend (``lower.SympyBackend``) writes a vector of length D as D sympy
+scalars, so a derivation's size grows with D.  Here an event axis is treated like a plate: a
+value of event shape ``(D, E)`` is a ``Tensor``, a function that returns its entry at symbolic
+indices ``(i, j)``; ``dot`` introduces a bound index, ``Sum_k a[i, k] b[k]``.  The derivation
+then works on one entry for every D, exactly as it works on one plate element for every N.
+
+Anonymous array literals become named constants (``w_precision`` for the precision given to
+``w``), kept in a ``LiteralTable`` that the numeric evaluation reads; a literal that is a
+constant times the identity or a constant fill stays symbolic (``c * KroneckerDelta(i, j)``,
+``c``), so ``s2 * np.eye(D)`` prints as ``s2 I`` and a zero mean drops out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..frontend.expr import Const, ModelError
+from ..frontend.model import Plate, RandomVariable
+from .lower import Lowering, const_shape, plate_symbol, size_symbol
+from .matrix import MatrixAtomError
+from .tensor import (LiteralTable, Tensor, _broadcast, _pick, fresh_index, literal_tensor,  # noqa: F401
+                     matrix_inverse, matrix_logdet, scalar_tensor)
+
+class IndexBackend(Lowering):
+    """Lowering to ``Tensor`` values; see the module docstring.
+
+    A variable referenced outside one of its plates (``w`` declared in plate ``d``, used as
+    ``lv.dot(X[n], w)`` in plate ``n``) is the vector over that plate: its unconsumed plates
+    become leading event axes of the reference.
+    """
+
+    def __init__(self, plates, owner, literals: LiteralTable, param: str = "", open_plates: bool = False):
+        super().__init__(plates, owner)
+        self.literals, self.param, self.open_plates = literals, param, open_plates
+
+    def literal(self, value):
+        return literal_tensor(value, self.literals, f"{self.owner}_{self.param}" if self.param else f"{self.owner}_c")
+
+    def plate_index(self, p):
+        s = plate_symbol(p)
+        return Tensor((), lambda: s)
+
+    def reference(self, obj, explicit: list, explicit_exprs=()):
+        n_plates = len(obj.plates)
+        event = obj.event_shape if isinstance(obj, RandomVariable) else const_shape(obj)
+        if len(explicit) > n_plates + len(event):
+            raise self.err(f"{obj.name} has {n_plates + len(event)} dimension(s) but is given {len(explicit)} indices")
+        for ie in explicit_exprs:
+            self.check_index_expr(obj, ie)
+        lead = [t.scalar() for t in explicit[:n_plates]]
+        open_plates = []
+        for p in obj.plates[len(lead):]:
+            if p in self.plates:
+                lead.append(plate_symbol(p))
+            elif not self.open_plates:
+                raise self.err(
+                    f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
+                    f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
+            else:
+                open_plates.append(len(lead))
+                lead.append(None)
+        ev_given = [t.scalar() for t in explicit[n_plates:]]
+        rest = tuple(event[len(ev_given):])
+        plates_open = [obj.plates[k] for k in open_plates]
+        shape = tuple(_plate_len(p) for p in plates_open) + rest
+        sizes = tuple(size_symbol(p) for p in plates_open) + tuple(sp.Integer(s) for s in rest)
+        name = obj.name
+        if not lead and not event:
+            sym = sp.Symbol(name)
+            return Tensor((), lambda: sym)
+        base = sp.IndexedBase(name)
+        n_open = len(open_plates)
+
+        def entry(*idx):
+            full = list(lead)
+            for k, pos in enumerate(open_plates):
+                full[pos] = idx[k]
+            return base[tuple(full) + tuple(ev_given) + tuple(idx[n_open:])]
+        return Tensor(shape, entry, sizes)
+
+    def binop(self, op, a, b):
+        shape, sizes = _broadcast(a, b)
+        if op == "**":
+            f = lambda x, y: x ** y  # noqa: E731
+        else:
+            f = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+                 "/": lambda x, y: x / y}[op]
+        return Tensor(shape, lambda *i: f(_pick(a, i), _pick(b, i)), sizes)
+
+    _FUNCS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "neg": lambda x: -x,
+              "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}
+
+    def func(self, fn, a):
+        if fn == "inv":
+            if a.ndim != 2 or a.shape[0] != a.shape[1]:
+                raise self.err("the inverse needs a square matrix")
+            try:
+                return matrix_inverse(a, self.literals, f"{self.owner}_inv")
+            except MatrixAtomError as err:
+                raise self.err(str(err)) from None
+        f = self._FUNCS[fn]
+        return Tensor(a.shape, lambda *i: f(a.entry(*i)), a.sizes)
+
+    def dot(self, a, b):
+        if b.ndim != 1 or a.ndim not in (1, 2) or a.shape[-1] != b.shape[0]:
+            raise self.err(f"dot needs vector.vector or matrix.vector with matching sizes, got {a.shape} and {b.shape}")
+        n = b.sizes[0]
+        if a.ndim == 1:
+            def entry():
+                k = fresh_index("k")
+                return sp.Sum(a.entry(k) * b.entry(k), (k, 0, n - 1))
+            return Tensor((), entry)
+
+        def entry(i):
+            k = fresh_index("k")
+            return sp.Sum(a.entry(i, k) * b.entry(k), (k, 0, n - 1))
+        return Tensor(a.shape[:1], entry, a.sizes[:1])
+
+
+def _plate_len(p: Plate) -> int:
+    return p.size if isinstance(p.size, (int, np.integer)) else -1
+
+
+def param_shapes(v: RandomVariable) -> dict:
+    """Event shape of each canonical parameter of ``v`` for one element of its plates, found
+    without writing out any entry (a D x D precision costs the same as a scalar)."""
+    low = IndexBackend(v.plates, v.name, LiteralTable())
+    return {k: low.lower(e).shape for k, e in v.params.items()}
+
+
+def const_entry_name(c: Const) -> str:
+    return c.name
