@@ -24,7 +24,7 @@ from ..frontend.model import Model, RandomVariable
 from ..graph.validate import bind_data
 from ..rules.conjugate import NotConjugate
 from ..rules.index_conjugate import IndexFactor, collect, localise, plate_sum, target_atoms
-from ..symbolic.canon import Term, canonical, contract
+from ..symbolic.canon import Term, canonical, contract, merge
 from ..symbolic.index_form import IndexBackend, LiteralTable
 from ..symbolic.lower import plate_symbol
 from ..symbolic.matrix import MatrixAtomError
@@ -81,7 +81,7 @@ class IndexConditional:
             terms = []
             for f in self.factors:
                 terms += plate_sum(self.target, f, f.coefficients[s])
-            out.append(terms)
+            out.append(merge(terms))
         return out
 
     def free_axes(self, s: int) -> list[tuple]:

@@ -53,6 +53,9 @@ class Flat(Family):
     def log_density(self, x, p):
         return sp.Integer(0)
 
+    def index_log_density(self, x, p, literals):
+        return sp.Integer(0)
+
     def logpdf(self, x, p):
         x = np.asarray(x, dtype=float)
         return np.zeros(x.shape[: x.ndim - self.event_ndim])

@@ -45,9 +45,12 @@ def target_atoms(expr, name: str) -> list:
     """Occurrences of ``name`` in ``expr``: entries, inverse entries, log-determinants, the symbol."""
     inv = name + INVERSE_SUFFIX
     out = [a for a in expr.atoms(sp.Indexed) if str(a.base.label) in (name, inv)]
-    out += [a for a in expr.atoms(LogDet) if str(a.args[0]) == name]
-    if not any(isinstance(a, sp.Indexed) for a in out) and sp.Symbol(name) in expr.free_symbols:
-        out.append(sp.Symbol(name))
+    logdets = [a for a in expr.atoms(LogDet) if str(a.args[0]) == name]
+    out += logdets
+    if not any(isinstance(a, sp.Indexed) for a in out):
+        rest = expr.xreplace({a: sp.Symbol("_logdet") for a in logdets}) if logdets else expr
+        if sp.Symbol(name) in rest.free_symbols:
+            out.append(sp.Symbol(name))
     return out
 
 

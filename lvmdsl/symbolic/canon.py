@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .index_form import fresh_index
+from .tensor import FRESH, fresh_index
 
 
 @dataclass(frozen=True)
@@ -143,4 +143,43 @@ def canonical(expr) -> list[Term]:
             c = contract(Term(a, t.bound))
             if c is not None:
                 out.append(c)
+    return out
+
+
+def _renamed_canonically(t: Term) -> Term:
+    """Bound indices renamed in order of first use, with factors ordered with indices masked, so
+    that two spellings of one term (``Sum_k X[n,k] w[k]`` and ``Sum_j X[n,j] w[j]``) coincide."""
+    if not t.bound:
+        return t
+    names = [b for b, _ in t.bound if b.name in FRESH]
+    if not names:
+        return t
+    mask = {b: sp.Symbol("_B") for b in names}
+    factors = sorted(sp.Mul.make_args(t.coef), key=lambda f: sp.srepr(f.xreplace(mask)))
+    order = []
+    for f in factors:
+        for node in sp.preorder_traversal(f):
+            if node in names and node not in order:
+                order.append(node)
+    swap = {}
+    for k, b in enumerate(order):
+        name = f"_b{k}"
+        FRESH.add(name)
+        swap[b] = sp.Symbol(name, integer=True, nonnegative=True)
+    bound = tuple((swap.get(b, b), n) for b, n in t.bound)
+    return Term(t.coef.xreplace(swap), tuple(sorted(bound, key=lambda x: x[0].name)))
+
+
+def merge(terms: list[Term]) -> list[Term]:
+    """Like terms added: the same product over the same bound indices, numbers summed."""
+    acc: dict = {}
+    for t in terms:
+        t = _renamed_canonically(t)
+        c, rest = t.coef.as_coeff_Mul()
+        key = (rest, t.bound)
+        acc[key] = acc.get(key, 0) + c
+    out = []
+    for (rest, bound), c in acc.items():
+        if c != 0:
+            out.append(Term(c * rest, bound))
     return out

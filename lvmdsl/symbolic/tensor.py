@@ -31,9 +31,19 @@ def to_sympy_number(v):
 _COUNTER = itertools.count()
 
 
+#: names of the index symbols made by ``fresh_index`` (dummy names, renamed freely)
+FRESH: set = set()
+
+
 def fresh_index(hint: str = "i") -> sp.Symbol:
     """A new index symbol (integer, non-negative) that no other expression uses."""
-    return sp.Symbol(f"{hint}{next(_COUNTER)}", integer=True, nonnegative=True)
+    name = f"{hint}{next(_COUNTER)}"
+    FRESH.add(name)
+    return sp.Symbol(name, integer=True, nonnegative=True)
+
+
+def is_fresh(s) -> bool:
+    return isinstance(s, sp.Symbol) and s.name in FRESH
 
 
 def is_index_symbol(s) -> bool:
