@@ -34,7 +34,7 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     from .runtime.gibbs import GibbsProgram, run_gibbs
     from .runtime.results import GibbsResult
 
-    program = GibbsProgram(derive(model), data, int(chains), strict=strict)
+    program = GibbsProgram(derive(model, engine="index"), data, int(chains), strict=strict)
     out, stats = run_gibbs(program, int(draws), int(tune), int(thin), seed, init, keep, progress, lp=lp)
     return GibbsResult(program, out, stats, seed)
 

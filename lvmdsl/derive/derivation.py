@@ -17,9 +17,12 @@ from .conditionals import Conditional, NonConjugate, derive_conditional
 class Derivation(Mapping):
     """The complete conditionals of a model's unknowns, in declaration order."""
 
+    engine = "element"
+
     def __init__(self, model: Model, conditionals: dict, graph):
         self.model, self.graph = model, graph
         self._c = conditionals
+        self.literals = None
 
     def __getitem__(self, name) -> Conditional | NonConjugate:
         if name not in self._c:
@@ -64,6 +67,9 @@ class Derivation(Mapping):
         """The generated numpy code of the algorithm (``"gibbs"``): readable, and what runs."""
         if method != "gibbs":
             raise ValueError(f"no generated source for method {method!r}; use 'gibbs'")
+        if self.engine == "index":
+            from ..codegen.index_gibbs import IndexGibbsCodegen
+            return IndexGibbsCodegen(self).source
         from ..codegen.gibbs import GibbsCodegen
         return GibbsCodegen(self).source
 
@@ -95,7 +101,9 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine
         from .index_conditionals import derive_index_conditional
         literals = LiteralTable()
         out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
-        return Derivation(model, out, graph)
+        d = Derivation(model, out, graph)
+        d.engine, d.literals = "index", literals
+        return d
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
     d = Derivation(model, out, graph)
     if method == "gibbs":

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..codegen.gibbs import GibbsCodegen
+from ..codegen.index_gibbs import IndexGibbsCodegen
 from ..codegen.printer import ident
-from ..derive.conditionals import Conditional
 from ..derive.derivation import derive
 from ..frontend.expr import ModelError
 from ..runtime.batched import batched_params
@@ -21,14 +21,15 @@ from ..runtime.batched import batched_params
 class BatchedSimulator:
     """Prior draws, Gibbs sweeps and data draws for ``C`` independent (parameters, data) pairs."""
 
-    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None):
-        self.model, self.d = model, derive(model)
+    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None, engine: str = "index"):
+        self.model, self.d = model, derive(model, engine=engine)
         self.unknowns = [v.name for v in model.unknowns]
         self.observed = [v.name for v in model.observed]
         for n in self.unknowns:
-            if not isinstance(self.d[n], Conditional):
+            if not self.d[n].conjugate:
                 raise ModelError(f"{n!r} has no exact conditional ({self.d[n].reason}); these checks need one")
-        self.codegen = GibbsCodegen(self.d, state=set(self.unknowns) | set(self.observed))
+        gen = IndexGibbsCodegen if engine == "index" else GibbsCodegen
+        self.codegen = gen(self.d, state=set(self.unknowns) | set(self.observed))
         ns = self.codegen.compile()
         self.consts = {k: np.asarray(v) for k, v in (consts or {}).items()}
         for c in model.consts.values():
@@ -43,6 +44,8 @@ class BatchedSimulator:
             elif p.name in self.sizes:
                 self.sizes.setdefault(p.size, self.sizes[p.name])
         D = {k: np.asarray(v, float) for k, v in self.consts.items()}
+        if self.d.literals is not None:
+            D.update(self.d.literals.arrays)
         D.update({k: float(v) for k, v in self.sizes.items()})
         self.D, self.DI = D, {k: np.asarray(np.rint(v), np.intp) for k, v in D.items() if np.all(np.mod(v, 1) == 0)}
         self.P = ns["precompute"](self.D, self.DI, {**self.sizes, "_chains": 1})

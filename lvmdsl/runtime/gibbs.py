@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..codegen.gibbs import GibbsCodegen
-from ..derive.conditionals import Conditional
 from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
@@ -67,7 +66,19 @@ class GibbsProgram:
     def __init__(self, derivation: Derivation, data: dict | None, chains: int, strict: bool = False,
                  only: list[str] | None = None):
         self.d, self.model, self.chains = derivation, derivation.model, chains
-        self.codegen = GibbsCodegen(derivation)
+        self.fallback_ns = None
+        if derivation.engine == "index":
+            from ..codegen.index_gibbs import IndexGibbsCodegen
+            self.codegen = IndexGibbsCodegen(derivation)
+            fallbacks = [n for n, c in derivation.items() if not c.conjugate]
+            if fallbacks:                      # slice-sampler densities from the element-level factors
+                from ..derive.conditionals import derive_conditional
+                old = Derivation(self.model, {n: derive_conditional(self.model, derivation.graph, n)
+                                              for n in fallbacks}, derivation.graph)
+                self.fallback_ns = GibbsCodegen(old).compile()
+                self.fallback_d = old
+        else:
+            self.codegen = GibbsCodegen(derivation)
         self.namespace = self.codegen.compile()
         self.set_data(data)
         self.slice_width: dict = {}
@@ -87,37 +98,41 @@ class GibbsProgram:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
                              "declare them observed=True to condition on them")
         self.D = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
+        if self.d.literals is not None:
+            self.D.update(self.d.literals.arrays)
         self.D.update({k: float(v) for k, v in self.sizes.items()})
         self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items()
                    if np.all(np.mod(v, 1) == 0)}
         self.Z = {**self.sizes, "_chains": self.chains}
         self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
+        self.P_fallback = self.fallback_ns["precompute"](self.D, self.DI, self.Z) if self.fallback_ns else self.P
 
     # ---------------------------------------------------------------- schedule
     def _step(self, name: str, strict: bool) -> Step:
         cond, v = self.d[name], self.model.variables[name]
-        if isinstance(cond, Conditional) and cond.flat:
+        if cond.conjugate and cond.flat:
             raise ModelError(f"{name!r} is a Param without a prior, which Gibbs sampling cannot draw; "
                              "give it a prior, or estimate it with method='em'")
-        if isinstance(cond, Conditional):
+        if cond.conjugate:
             fn = self.namespace[f"update_{_ident(name)}"]
             return Step(name, cond.rule_name, _blocking(v, self.sizes),
                         run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
         reason = str(cond.reason)
         kind = v.family.support
+        ns = self.fallback_ns or self.namespace
+        logp = ns.get(f"logp_{_ident(name)}")
         if strict:
             raise ModelError(f"{reason}; strict=True asks for exact conditionals only "
                              "(drop strict=True to let a slice sampler update it)")
-        if kind.discrete or kind.kind in ("simplex", "positive_definite", "count_vector") or cond.factors is None:
+        if kind.discrete or kind.kind in ("simplex", "positive_definite", "count_vector") or logp is None:
             raise ModelError(f"{reason}, and no fallback sampler handles a {v.family.name} unknown "
                              f"({kind.describe()}); give it a conjugate prior or reparameterise")
-        logp = self.namespace[f"logp_{_ident(name)}"]
         bounded = [c for c in self.d.graph.children(name)
                    if self.model.variables[c].family.support.kind in ("interval", "above_scale")]
         if bounded:
             raise ModelError(f"{reason}, and its children {', '.join(map(repr, bounded))} have supports that depend on it; "
                              "no fallback sampler is offered for that")
-        if cond.linked:
+        if (self.fallback_d[name] if self.fallback_ns else cond).linked:
             method, blocking = "slice sampler", "one element at a time (its elements share a factor)"
             run = lambda S, rng, n=name, f=logp: self._slice_linked(n, f, S, rng)
         else:
@@ -135,7 +150,7 @@ class GibbsProgram:
 
         def logp(X, S):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                out = f(X, S, self.D, self.DI, self.Z, self.P)
+                out = f(X, S, self.D, self.DI, self.Z, self.P_fallback)
             env = {**self.env, **S, name: X}
             ok = np.isfinite(out) & _support_mask(v, X, out.shape, lambda: batched_params(
                 v, env, self.sizes, set(S), self.chains))

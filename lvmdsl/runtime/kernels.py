@@ -135,3 +135,26 @@ def argmax_natural(family_name: str, eta) -> np.ndarray:
 def soft_sum(spec: str, resp: np.ndarray, terms: np.ndarray) -> np.ndarray:
     """Responsibility-weighted sums of a stack of terms: ``einsum(spec)``, one BLAS call when it can."""
     return np.einsum(spec, resp, terms, optimize=True)
+
+
+def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
+    """``c * einsum(spec, *operands)`` laid out as ``shape``: output axes no operand has (a term
+    constant along them) broadcast.  One canonical term of an array-level natural parameter."""
+    ins, out = spec.split("->")
+    present = set(ins.replace(",", ""))
+    kept = "".join(ch for ch in out if ch in present)
+    operands = [o.astype(float) if o.dtype == bool else o for o in map(np.asarray, operands)]   # einsum ORs booleans
+    val = np.einsum(f"{ins}->{kept}", *operands, optimize=len(operands) > 2)
+    if kept != out:
+        val = val.reshape(tuple(n if ch in present else 1 for ch, n in zip(out, shape)))
+    return c * val
+
+
+def draw_enumerated_last(logw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One state per element from log-weights with the states on the last axis."""
+    return draw_enumerated(np.moveaxis(logw, -1, 0).copy(), rng)
+
+
+def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, event_shape: tuple = ()) -> np.ndarray:
+    """One draw per element at natural parameters with their event axes (array-level layout)."""
+    return FAMILIES[family_name].index_sample_natural(rng, eta)
