@@ -27,10 +27,10 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 """
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
-from lvmdsl.runtime.kernels import draw_enumerated_last, draw_index_natural  # noqa: F401
+from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
 '''
 
-_LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c != "Z"]
+_LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
 
 
 def size_source(n) -> str:
@@ -89,7 +89,7 @@ class IndexGibbsCodegen:
         fn = _Fn(f"update_{n}(S, D, DI, Z, P, rng)",
                  f"Draw {cond.name} | rest ~ {cond.family.name} ({cond.rule_name}) at natural_{n}.")
         if cond.rule == "enumeration":
-            fn.add(f"S[{cond.name!r}] = draw_enumerated_last(natural_{n}(S, D, DI, Z, P)[0], rng)")
+            fn.add(f"S[{cond.name!r}] = draw_enumerated(natural_{n}(S, D, DI, Z, P)[0], rng)")
         else:
             shape = tuple(cond.target.event_shape)
             fn.add(f"S[{cond.name!r}] = draw_index_natural({cond.family.name!r}, natural_{n}(S, D, DI, Z, P), rng, "
@@ -97,44 +97,131 @@ class IndexGibbsCodegen:
         return fn.text()
 
     def natural(self, cond: IndexConditional) -> str:
+        """``natural_<name>``: each natural parameter as a sum of its terms.  Terms that are a data
+        array times a state array on other axes (``x[n] * mu[s] tau[s]``) are grouped: their data
+        parts stacked once in precompute, their state parts per call, one matrix product for all."""
         n = ident(cond.name)
+        enum = cond.rule == "enumeration"
         fn = _Fn(f"natural_{n}(S, D, DI, Z, P)",
                  f"Natural parameters of {cond.name} | rest ~ {cond.family.name} ({cond.rule_name}), every element "
-                 "and chain at once.")
+                 "and chain at once" + (" (states on the first axis)." if enum else "."))
         fn.add("eta = []")
         for s, terms in enumerate(cond.natural):
             stat = cond.stats[s]
             axes = cond.free_axes(s)
-            shape = "(C" + "".join(f", {size_source(sz)}" for _, sz in axes) + ")"
+            letters = "".join(_LETTERS[k] for k in range(len(axes)))
+            out = (letters[-1] + "Z" + letters[:-1]) if enum else "Z" + letters
+            sizes = ["C"] + [size_source(sz) for _, sz in axes]
+            shape = "(" + ", ".join([sizes[-1]] + sizes[:-1] if enum else sizes) + ")"
             fn.add(f"# eta[{s}]: coefficient of {sp.sstr(stat.expr)}", f"acc = np.zeros({shape})")
+            groups: dict = {}
             for t in terms:
-                fn.add(*self.term_lines(cond, s, t, axes))
-            if stat.symmetric:
-                k = len(stat.indices) // 2
-                nd = 1 + len(axes)
-                perm = list(range(nd - 2 * k)) + list(range(nd - k, nd)) + list(range(nd - 2 * k, nd - k))
-                fn.add(f"acc = (acc + acc.transpose({tuple(perm)!r})) / 2")
-            fn.add("eta.append(acc)")
+                plan = self.term_lines(cond, s, t, axes, out)
+                if isinstance(plan, list):
+                    fn.add(*plan)
+                else:
+                    groups.setdefault(plan["key"], []).append(plan)
+            for (A, B) in list(groups):            # a term free of the data is a feature of ones
+                if A == "" and any(a and b == B for a, b in groups):
+                    target = next((a, b) for a, b in groups if a and b == B)
+                    groups[target] += [{**m, "data": "1.0"} for m in groups.pop((A, B))]
+            for (A, B), members in groups.items():
+                fn.add(*self.group_lines(cond, A, B, members, out))
+            fn.add("eta.append(acc)" + ("   # symmetric in its pattern indices: the family's draw symmetrises"
+                                        if stat.symmetric else ""))
         fn.add("return eta")
         return fn.text()
 
+    def group_lines(self, cond, A: str, B: str, members: list, out: str) -> list[str]:
+        lines = []
+        for j, m in enumerate(members):
+            lines += [m["comment"], *m["lines"], f"w{j} = term({m['c']!r}, {m['spec']!r}, {m['shape']}, {', '.join(m['ops'])})"]
+        ws = [f"w{j}" for j in range(len(members))]
+        if not A:
+            total = " + ".join(ws)
+            return lines + [f"acc += term(1.0, {'Z' + B + '->' + out!r}, acc.shape, {total})"]
+        if len(members) == 1:
+            return lines + [f"acc += term(1.0, {A + ',Z' + B + '->' + out!r}, acc.shape, {members[0]['data']}, w0)"]
+        key = "\n".join(m["data"] for m in members)
+        if key not in self._pre:
+            name = f"P[{ident(f'{cond.name}_features_{len(self._pre)}')!r}]"
+            self.pre_lines += [f"# features of {cond.name}: data parts of {len(members)} terms, stacked",
+                               f"{name} = np.stack(np.broadcast_arrays({', '.join(m['data'] for m in members)}), 0)"]
+            self._pre[key] = name
+        return lines + [f"acc += features_times({'Y' + A + ',Z' + B + 'Y->' + out!r}, {self._pre[key]}, "
+                        f"np.stack(np.broadcast_arrays({', '.join(ws)}), -1))"]
+
     # ------------------------------------------------------------------ one term
-    def term_lines(self, cond, s: int, t, axes) -> list[str]:
-        """Lines adding one canonical term to ``e``: state factors per call, data factors once."""
+    def term_lines(self, cond, s: int, t, axes, out_spec: str):
+        """Lines adding one canonical term to ``acc`` (state factors per call, data factors once),
+        or a plan for a group when the term is data(A) x state(B) on disjoint axes A, B."""
         symbols = [sym for sym, _ in axes] + [b for b, _ in t.bound]
         sizes = {sym.name: size_source(sz) for sym, sz in list(axes) + list(t.bound)}
         letter = {sym: _LETTERS[k] for k, sym in enumerate(symbols)}
         c, rest = sp.sympify(t.coef).as_coeff_Mul()
+        factors = [f for f in sp.Mul.make_args(rest) if f != 1]
+        out = "".join(letter[sym] for sym, _ in axes)
+        comment = f"# {sp.sstr(t.to_sympy())}"[:160]
+        routed = _routing_delta(factors, [sym for sym, _ in axes], symbols)
+        if routed is not None:
+            return self.routed_lines(cond, t, c, factors, routed, axes, symbols, sizes, letter, out_spec)
+        ops, specs, lines = self.operands(cond, factors, symbols, sizes, letter, set(out))
+        if not ops:
+            return [comment, f"acc += {float(c)!r}"]
+        has_data = bool(ops) and not specs[0].startswith("Z")
+        A = specs[0] if has_data else ""
+        state_specs = specs[1:] if has_data else specs
+        B = "".join(ch for ch in out if any(ch in sp_ for sp_ in state_specs))
+        if state_specs and not set(A) & set(B) and (not A or set(A) | set(B) == set(out)) and A == "".join(
+                ch for ch in out if ch in A):
+            shape = "(C" + "".join(f", {sizes[sym.name]}" for sym, _ in axes if letter[sym] in B) + ")"
+            return {"key": (A, B), "c": float(c), "data": ops[0] if has_data else None, "lines": lines,
+                    "ops": ops[1:] if has_data else ops, "spec": ",".join(state_specs) + "->Z" + B,
+                    "shape": shape, "comment": comment}
+        return [comment] + lines + [f"acc += term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, acc.shape, "
+                                    f"{', '.join(ops)})"]
+
+    def routed_lines(self, cond, t, c, factors, routed, axes, symbols, sizes, letter, out_spec) -> list[str]:
+        """A term with [k = e(n)] (a factor reaching the target through an index, ``mu[z[n]]``):
+        the other factors are summed onto the elements by the index (``scatter_to``, one
+        ``bincount`` per column) instead of through a one-hot array of size K x N."""
+        delta, k, e = routed
+        k_letter = letter[k]
+        be = _axes_in_order(e, symbols)
+        with_k = [f for f in factors if f is not delta and k in f.free_symbols]
+        rest = [f for f in factors if f is not delta and k not in f.free_symbols]
+        out = "".join(letter[sym] for sym, _ in axes)
+        rest_out = [ch for ch in out if ch != k_letter and any(
+            ch in "".join(letter[x] for x in _axes_in_order(f, symbols)) for f in rest)]
+        be_letters = "".join(letter[x] for x in be)
+        keep = set(be_letters) | set(rest_out) | {letter[x] for f in with_k for x in _axes_in_order(f, symbols)}
+        ops, specs, lines = self.operands(cond, rest, symbols, sizes, letter, keep)
+        inner_shape = "(C" + "".join(f", {sizes[x.name]}" for x in be) + "".join(
+            f", {sizes[s.name]}" for s in symbols if letter[s] in rest_out) + ")"
+        comment = f"# {sp.sstr(t.to_sympy())}"[:160]
+        p = FramePrinter([x.name for x in be], sizes, self.state)
+        route = p.index(e)
+        lines += p.lines + [f"route = np.broadcast_to({route}, (C" + "".join(f", {sizes[x.name]}" for x in be) + "))"]
+        if ops:
+            lines.append(f"inner = term(1.0, {','.join(specs) + '->Z' + be_letters + ''.join(rest_out)!r}, "
+                         f"{inner_shape}, {', '.join(ops)})")
+        else:
+            lines.append("inner = None   # a count")
+        lines.append(f"scat = scatter_to(inner, route, {sizes[k.name]})   # (C, {k.name}, ...)")
+        ops2, specs2, more = self.operands(cond, with_k, symbols, sizes, letter, set(out), prefix="opk")
+        spec = ",".join(["Z" + k_letter + "".join(rest_out)] + specs2) + "->" + out_spec
+        return [comment] + lines + more + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, scat{''.join(', ' + o for o in ops2)})"]
+
+    def operands(self, cond, factors, symbols, sizes, letter, keep: set, prefix: str = "op"):
+        """(operand names, einsum specs, lines): state factors per call, data factors contracted
+        once in precompute over every index not in ``keep`` or used by a state factor."""
         data, state = [], []
         probe = FramePrinter([], {}, self.state)
-        for f in sp.Mul.make_args(rest):
-            if f == 1:
-                continue
+        for f in factors:
             own = _axes_in_order(f, symbols)
             (state if probe.mentions_state(f) else data).append((f, own))
-        out = "".join(letter[sym] for sym, _ in axes)
         lines, ops, specs = [], [], []
-        state_letters = {letter[x] for _, own in state for x in own} | set(out)
+        state_letters = {letter[x] for _, own in state for x in own} | set(keep)
         if data:
             key, spec = self._precompute(data, letter, sizes, state_letters, cond.name)
             ops.append(key)
@@ -143,14 +230,10 @@ class IndexGibbsCodegen:
             p = FramePrinter([x.name for x in own], sizes, self.state)
             src = p(f)
             full = "(C" + "".join(f", {sizes[x.name]}" for x in own) + ")"
-            lines += p.lines + [f"op{k} = np.broadcast_to({src}, {full})"]
-            ops.append(f"op{k}")
+            lines += p.lines + [f"{prefix}{k} = {src}"]
+            ops.append(f"{prefix}{k}")
             specs.append("Z" + "".join(letter[x] for x in own))
-        comment = f"# {sp.sstr(t.to_sympy())}"[:160]
-        if not ops:
-            return [comment, f"acc += {float(c)!r}"]
-        return [comment] + lines + [f"acc += term({float(c)!r}, {','.join(specs) + '->Z' + out!r}, acc.shape, "
-                                    f"{', '.join(ops)})"]
+        return ops, specs, lines
 
     def _precompute(self, data, letter, sizes, keep_letters, target):
         """Contract the data factors of a term over the indices nothing else uses; name it in P."""
@@ -181,3 +264,25 @@ def _axes_in_order(f, symbols: list) -> list:
         if node in wanted and node not in out:
             out.append(node)
     return out
+
+
+def _routing_delta(factors, free: list, symbols: list):
+    """(delta, k, e) for a factor [k = e] with k a free axis and e an index expression over bound
+    indices (``z[n]``, ``row[o]``) that no other factor shares with k; None otherwise."""
+    found = []
+    for f in factors:
+        if not isinstance(f, sp.KroneckerDelta):
+            continue
+        a, b = f.args
+        for k, e in ((a, b), (b, a)):
+            if k in free and not isinstance(e, sp.Symbol) and e.free_symbols & set(symbols) and k not in e.free_symbols:
+                found.append((f, k, e))
+                break
+    if len(found) != 1:
+        return None
+    delta, k, e = found[0]
+    bound = e.free_symbols & set(symbols)
+    for f in factors:
+        if f is not delta and k in f.free_symbols and f.free_symbols & bound:
+            return None
+    return found[0]

@@ -210,7 +210,8 @@ def plate_sum(target: RandomVariable, factor: IndexFactor, terms: list[Term]) ->
             if factor.direct and s in own:
                 continue
             bound.append((s, size_symbol(p)))
-        if not factor.direct:
+        if not factor.direct:               # under [lead = own], tau[z[n]] is tau[k]: exact, and cheaper
+            coef = coef.xreplace(dict(zip(factor.lead, own)))
             for l, k in zip(factor.lead, own):
                 coef = coef * sp.KroneckerDelta(l, k)
         c = contract(Term(coef, tuple(bound)))

@@ -137,17 +137,34 @@ def soft_sum(spec: str, resp: np.ndarray, terms: np.ndarray) -> np.ndarray:
     return np.einsum(spec, resp, terms, optimize=True)
 
 
+_PLANS: dict = {}
+
+
 def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
     """``c * einsum(spec, *operands)`` laid out as ``shape``: output axes no operand has (a term
-    constant along them) broadcast.  One canonical term of an array-level natural parameter."""
-    ins, out = spec.split("->")
-    present = set(ins.replace(",", ""))
-    kept = "".join(ch for ch in out if ch in present)
+    constant along them) broadcast.  One canonical term of an array-level natural parameter.
+
+    The contraction order (``np.einsum_path``) is found once per spec and operand shapes."""
     operands = [o.astype(float) if o.dtype == bool else o for o in map(np.asarray, operands)]   # einsum ORs booleans
-    val = np.einsum(f"{ins}->{kept}", *operands, optimize=len(operands) > 2)
-    if kept != out:
-        val = val.reshape(tuple(n if ch in present else 1 for ch, n in zip(out, shape)))
-    return c * val
+    key = (spec, shape, tuple(o.shape for o in operands))
+    plan = _PLANS.get(key)
+    if plan is None:
+        ins, out = spec.split("->")
+        present = set(ins.replace(",", ""))
+        kept = "".join(ch for ch in out if ch in present)
+        reshape = None if kept == out else tuple(n if ch in present else 1 for ch, n in zip(out, shape))
+        dims = {}
+        for spec_o, o in zip(ins.split(","), operands):
+            dims.update({ch: max(n, dims.get(ch, 1)) for ch, n in zip(spec_o, o.shape)})
+        work = float(np.prod(list(dims.values()))) if dims else 1.0
+        # a BLAS contraction pays its ~1 ms of planning only on large work; small terms loop in C
+        path = "greedy" if len(operands) > 1 and work > 2e6 else False
+        plan = _PLANS[key] = (f"{ins}->{kept}", reshape, path)
+    sub, reshape, path = plan
+    val = np.einsum(sub, *operands, optimize=path)
+    if reshape is not None:
+        val = val.reshape(reshape)
+    return c * val if c != 1.0 else val
 
 
 def draw_enumerated_last(logw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -158,3 +175,36 @@ def draw_enumerated_last(logw: np.ndarray, rng: np.random.Generator) -> np.ndarr
 def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, event_shape: tuple = ()) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout)."""
     return FAMILIES[family_name].index_sample_natural(rng, eta)
+
+
+def scatter_to(inner: np.ndarray, route: np.ndarray, K: int) -> np.ndarray:
+    """Segment sums: ``out[c, k, ...] = sum over positions p with route[c, p] = k of inner[c, p, ...]``.
+
+    ``inner`` is (C, *positions, *rest) and ``route`` (C, *positions) integer; one ``bincount``
+    over chains x elements per trailing column."""
+    C = route.shape[0]
+    npos = route[0].size
+    flat = (np.arange(C)[:, None] * K + route.reshape(C, npos)).ravel()
+    if inner is None:                       # a count per element
+        return np.bincount(flat, minlength=C * K).reshape(C, K).astype(float)
+    rest = inner.shape[route.ndim:]
+    inner = np.broadcast_to(inner, route.shape + rest)
+    vals = np.asarray(inner, dtype=float).reshape(C * npos, -1)
+    out = np.empty((C * K, vals.shape[1]))
+    for j in range(vals.shape[1]):
+        out[:, j] = np.bincount(flat, weights=vals[:, j], minlength=C * K)
+    return out.reshape((C, K) + rest)
+
+
+def features_times(spec: str, F: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``einsum(spec, F, W)`` for ``spec = 'YA,ZBY->out'``: data features F[Y, A...] (stored
+    feature-major, so each feature is contiguous over the data) times state weights W[Z, B..., Y],
+    summed over the features Y, as one matrix product."""
+    ins, out = spec.split("->")
+    fa, wa = ins.split(",")
+    A, B = fa[1:], wa[:-1]
+    Y = F.shape[0]
+    prod = (W.reshape(-1, Y) @ F.reshape(Y, -1)).reshape(W.shape[:-1] + F.shape[1:])   # axes Z, B..., A...
+    have = B + A
+    order = [have.index(ch) for ch in out]
+    return prod if order == sorted(order) else np.transpose(prod, order)
