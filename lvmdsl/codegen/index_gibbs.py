@@ -171,10 +171,12 @@ class IndexGibbsCodegen:
         has_data = bool(ops) and not specs[0].startswith("Z")
         A = specs[0] if has_data else ""
         state_specs = specs[1:] if has_data else specs
+        if has_data and not A:              # a data scalar (a sum over the data): part of the weight
+            has_data, state_specs = False, specs
         B = "".join(ch for ch in out if any(ch in sp_ for sp_ in state_specs))
         if state_specs and not set(A) & set(B) and (not A or set(A) | set(B) == set(out)) and A == "".join(
                 ch for ch in out if ch in A):
-            shape = "(C" + "".join(f", {sizes[sym.name]}" for sym, _ in axes if letter[sym] in B) + ")"
+            shape = "(C," + "".join(f" {sizes[sym.name]}," for sym, _ in axes if letter[sym] in B) + ")"
             return {"key": (A, B), "c": float(c), "data": ops[0] if has_data else None, "lines": lines,
                     "ops": ops[1:] if has_data else ops, "spec": ",".join(state_specs) + "->Z" + B,
                     "shape": shape, "comment": comment}
@@ -191,13 +193,17 @@ class IndexGibbsCodegen:
         with_k = [f for f in factors if f is not delta and k in f.free_symbols]
         rest = [f for f in factors if f is not delta and k not in f.free_symbols]
         out = "".join(letter[sym] for sym, _ in axes)
-        rest_out = [ch for ch in out if ch != k_letter and any(
-            ch in "".join(letter[x] for x in _axes_in_order(f, symbols)) for f in rest)]
         be_letters = "".join(letter[x] for x in be)
+        rest_letters = {letter[x] for f in rest for x in _axes_in_order(f, symbols)}
+        k_letters = {letter[x] for f in with_k for x in _axes_in_order(f, symbols)}
+        # what the sum onto the elements must keep: output axes, and indices shared with the
+        # factors that carry the element (Sum_j lam[k, a, j] x[n, j] keeps j until after the scatter)
+        rest_out = [ch for ch in _LETTERS if ch in rest_letters and ch != k_letter and ch not in be_letters
+                    and (ch in out or ch in k_letters)]
         keep = set(be_letters) | set(rest_out) | {letter[x] for f in with_k for x in _axes_in_order(f, symbols)}
         ops, specs, lines = self.operands(cond, rest, symbols, sizes, letter, keep)
-        inner_shape = "(C" + "".join(f", {sizes[x.name]}" for x in be) + "".join(
-            f", {sizes[s.name]}" for s in symbols if letter[s] in rest_out) + ")"
+        inner_shape = "(C," + "".join(f" {sizes[x.name]}," for x in be) + "".join(
+            f" {sizes[s.name]}," for s in symbols if letter[s] in rest_out) + ")"
         comment = f"# {sp.sstr(t.to_sympy())}"[:160]
         p = FramePrinter([x.name for x in be], sizes, self.state)
         route = p.index(e)
