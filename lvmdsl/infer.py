@@ -55,11 +55,11 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
 
     if method == "mcem":
         from .runtime.mcem import MCEMResult, run_mcem
-        d = derive(model)
+        d = derive(model, engine="element")
         out = run_mcem(d, data, int(restarts), latent, params, init, int(max_iter), float(tol), seed, progress,
                        int(mc_draws), int(mc_burn))
         return MCEMResult(d, out)
-    program = EMProgram(derive(model), data, int(restarts), latent=latent, params=params)
+    program = EMProgram(derive(model, engine="element"), data, int(restarts), latent=latent, params=params)
     if method == "online_em":
         out = run_online_em(program, init, int(max_iter), batch_size, kappa, seed, progress)
         return EMResult(program, out, method)

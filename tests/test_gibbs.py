@@ -275,7 +275,7 @@ def test_matrix_factorisation_predicts_held_out_entries():
 
 def test_generated_source_is_vectorised_and_shown():
     src = lv.derive(gmm_model()).source("gibbs")
-    assert "def update_mu(S, D, DI, Z, P, rng):" in src and "scatter(" in src
+    assert "def update_mu(S, D, DI, Z, P, rng):" in src and "scatter_to(" in src and "term(" in src
     assert "for " not in src                          # no Python loop over data points
     with pytest.raises(ValueError, match="no generated source for method 'nuts'"):
         lv.derive(gmm_model()).source("nuts")

@@ -81,16 +81,20 @@ class Derivation(Mapping):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
 
 
-def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine: str = "element"):
+def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine: str | None = None):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
 
     ``method="em"`` returns the EM derivation instead: Q, the expectations it needs, the E-step
     and each parameter's M-step (``latent=``/``params=`` override which unknowns are which).
 
-    ``engine="index"`` derives at the level of arrays (event axes and discrete states as
-    symbolic indices, ``derive.index_conditionals``): its cost does not grow with the length of
-    a vector or the number of states.  It does not yet feed code generation or EM.
+    ``engine``: ``"index"`` (the default for complete conditionals) derives at the level of
+    arrays, event axes and discrete states as symbolic indices (``derive.index_conditionals``), so
+    its cost, its printout and its generated code do not grow with the length of a vector or the
+    number of states.  ``"element"`` writes every entry and state out (``derive.conditionals``);
+    the EM derivation still uses it (the default for ``method="em"``).
     """
+    if engine is None:
+        engine = "index" if method == "gibbs" else "element"
     if engine not in ("element", "index"):
         raise ValueError(f"engine must be 'element' or 'index', got {engine!r}")
     graph = prepare(model)

@@ -50,6 +50,7 @@ class IndexConditional:
     """The complete conditional of one unknown; natural parameters are index expressions."""
 
     conjugate = True
+    engine = "index"
 
     def __init__(self, model, target, rule, family, element, stats, factors, literals, n_states=None):
         self.model, self.target, self.rule, self.family = model, target, rule, family
@@ -81,8 +82,35 @@ class IndexConditional:
             terms = []
             for f in self.factors:
                 terms += plate_sum(self.target, f, f.coefficients[s])
-            out.append(merge(terms))
+            out.append(merge([_symmetric_order(t, self._symmetric_names, set(self.stats[s].symbols)) for t in terms]))
         return out
+
+    @cached_property
+    def _symmetric_names(self) -> set:
+        """Variables whose values are symmetric matrices (and their inverses' atoms)."""
+        from ..symbolic.matrix import INVERSE_SUFFIX
+        names = {v.name for v in self.model.variables.values() if v.family.support.kind == "positive_definite"}
+        names |= {k for k, a in self.literals.arrays.items() if a.ndim == 2 and a.shape[0] == a.shape[1]
+                  and np.allclose(a, a.T)}
+        return names | {n + INVERSE_SUFFIX for n in names}
+
+    @cached_property
+    def natural_sym(self) -> list:
+        """Each natural parameter as one sympy expression (sums kept as ``Sum``), at the pattern indices."""
+        return [sp.Add(*[t.to_sympy() for t in terms]) for terms in self.natural]
+
+    @cached_property
+    def params(self) -> dict:
+        """The posterior's parameters as sympy expressions at the pattern indices (a vector's
+        precision is its entry [a, b]); ``explain`` shows them in matrix notation."""
+        eta = self.natural_sym
+        if self.rule == "enumeration":
+            s = self.stats[0].symbols[0]
+            return {"p": sp.exp(eta[0]) / sp.Sum(sp.exp(eta[0]), (s, 0, self.n_states - 1))}
+        if not any(st.indices for st in self.stats):
+            return self.family.from_natural_sym(eta)
+        from ..explain.index_text import params_sym
+        return params_sym(self)
 
     def free_axes(self, s: int) -> list[tuple]:
         """(symbol, size) of the axes of natural parameter s: the target's plates, then the pattern's."""
@@ -104,6 +132,10 @@ class IndexConditional:
     def evaluate(self, values: dict, data: dict | None = None) -> Distribution:
         merged = {**(data or {}), **values}
         env, sizes = bind_data(self.model, merged)
+        needed = {a.name for f in self.factors for a in _references(f.variable)} | {f.name for f in self.factors}
+        missing = sorted(n for n in needed - {self.name} if n not in env)
+        if missing:
+            raise ModelError(f"the conditional of {self.name!r} needs values for {', '.join(missing)}")
         env = {**env, **self.literals.arrays}
         eta = self.natural_numeric(env, sizes)
         if self.rule == "enumeration":
@@ -134,6 +166,7 @@ class IndexNonConjugate:
     conjugate = False
     rule = "not conjugate"
     family = None
+    engine = "index"
 
     def __init__(self, target, reason, factors=None, linked=False):
         self.target, self.reason, self.factors, self.linked = target, reason, factors, linked
@@ -224,3 +257,22 @@ def _enumeration(model, target, elem_t, factors, literals, n_states):
     family = target.family if target.family.name in ("Bernoulli", "Categorical") else FAMILIES["Categorical"]
     stats = [Stat(sp.KroneckerDelta(elem, s), ((s, sp.Integer(n_states)),))]
     return IndexConditional(model, target, "enumeration", family, elem_t, stats, factors, literals, n_states)
+
+
+def _symmetric_order(t: Term, names: set, pattern: set) -> Term:
+    """A symmetric matrix's entry written with its pattern index first, then by name: ``L[a, j]``
+    and ``L[j, a]`` are one value, so the two spellings of a term merge into one."""
+    swap = {}
+    for a in t.coef.atoms(sp.Indexed):
+        if str(a.base.label) not in names or len(a.indices) < 2:
+            continue
+        p, q = a.indices[-2:]
+        key = lambda x: (x not in pattern, str(x))  # noqa: E731
+        if key(q) < key(p):
+            swap[a] = a.base[tuple(a.indices[:-2]) + (q, p)]
+    return Term(t.coef.xreplace(swap), t.bound) if swap else t
+
+
+def _references(v: RandomVariable) -> list:
+    from ..graph.model_graph import references
+    return [r for r in references(v) if isinstance(r, RandomVariable)]

@@ -50,10 +50,10 @@ def _default_sizes(model: Model, data: dict | None) -> dict:
 
 
 def verify(model: Model, data: dict | None = None, seed: int = 0, states: int = 3,
-           sizes: dict | None = None, tol: float = 1e-8, engine: str = "element") -> VerifyReport:
+           sizes: dict | None = None, tol: float = 1e-8, engine: str | None = None) -> VerifyReport:
     """Check every conjugate conditional at ``states`` random states (from the prior, or the data).
 
-    ``engine`` chooses the derivation checked (``"element"`` or the array-level ``"index"``)."""
+    ``engine`` chooses the derivation checked (the array-level ``"index"``, the default, or ``"element"``)."""
     rng = np.random.default_rng(seed)
     d = derive(model, engine=engine)
     sizes = {**_default_sizes(model, data), **(sizes or {})}

@@ -20,6 +20,9 @@ def _label(c) -> str:
 
 
 def conditional_latex(c) -> str:
+    if getattr(c, "engine", "element") == "index":
+        from .index_text import index_latex
+        return index_latex(c)
     if not c.conjugate:
         return r"\text{%s: not conjugate (%s)}" % (c.name, str(c.reason).replace("_", r"\_"))
     params = r",\; ".join(f"{k} = {tex(v)}" for k, v in c.params.items())
@@ -28,6 +31,9 @@ def conditional_latex(c) -> str:
 
 def explain_latex(c) -> str:
     """The step-by-step derivation as an aligned LaTeX block."""
+    if getattr(c, "engine", "element") == "index":
+        from .index_text import index_explain_latex
+        return index_explain_latex(c)
     if not c.conjugate:
         return conditional_latex(c)
     el = _label(c)

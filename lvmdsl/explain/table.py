@@ -82,6 +82,7 @@ class TableRow:
     posterior: str
     rule: str
     params: dict
+    display: dict | None = None      # parameter -> LaTeX in matrix notation (array-level derivations)
 
 
 class ConjugacyTable(list):
@@ -92,7 +93,8 @@ class ConjugacyTable(list):
         lines = ["| prior | likelihood | target is the likelihood's | posterior | posterior parameters |",
                  "|---|---|---|---|---|"]
         for r in self:
-            params = "<br>".join(f"{k} = ${tex(v)}$" for k, v in r.params.items())
+            shown = r.display if r.display is not None else {k: tex(v) for k, v in r.params.items()}
+            params = "<br>".join(f"{k} = ${v}$" for k, v in shown.items())
             lines.append(f"| {r.prior} | {r.likelihood} | {r.role} | {r.posterior} | {params} |")
         return "\n".join(lines)
 
@@ -112,7 +114,11 @@ def conjugacy_table() -> ConjugacyTable:
             continue
         c = lv.derive(pair.build())["theta"]
         if c.conjugate:
-            rows.append(TableRow(pair.prior, pair.likelihood, pair.role, c.family.name, c.rule_name, c.params))
+            display = None
+            if getattr(c, "engine", "element") == "index":
+                from .index_text import params_texts
+                display = dict(params_texts(c, latex=True))
+            rows.append(TableRow(pair.prior, pair.likelihood, pair.role, c.family.name, c.rule_name, c.params, display))
         else:
             rows.append(TableRow(pair.prior, pair.likelihood, pair.role, "not conjugate", "", {"reason": str(c.reason)}))
     return rows

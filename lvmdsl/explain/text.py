@@ -16,6 +16,9 @@ def _s(e) -> str:
 
 
 def conditional_summary(c) -> str:
+    if getattr(c, "engine", "element") == "index":
+        from .index_text import index_summary
+        return index_summary(c)
     if not c.conjugate:
         return f"{c.name} | rest: NOT CONJUGATE: {c.reason}"
     if c.rule == "enumeration":
@@ -33,6 +36,9 @@ def derivation_text(d) -> str:
 
 
 def explain_conditional(c) -> str:
+    if getattr(c, "engine", "element") == "index":
+        from .index_text import index_explain
+        return index_explain(c)
     if isinstance(c, NonConjugate):
         return (f"{c.name}: no conjugate complete conditional.\n  {c.reason}\n"
                 "  The Gibbs sampler updates it with a named fallback (slice sampling); strict mode makes this an error.")

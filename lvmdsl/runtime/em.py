@@ -31,10 +31,20 @@ class EMWarning(UserWarning):
     """Something in an EM run needs attention: a decrease of the log-likelihood, a collapse."""
 
 
+def element_level(derivation):
+    """EM's code generation reads element-level conditionals: an array-level derivation is redone
+    at element level (until the EM steps are generated at array level too)."""
+    if getattr(derivation, "engine", "element") == "index":
+        from ..derive.derivation import derive
+        return derive(derivation.model, engine="element")
+    return derivation
+
+
 class EMProgram:
     """A compiled EM program for one model, split into latents and parameters, and one data set."""
 
     def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
+        derivation = element_level(derivation)
         self.d, self.model, self.R = derivation, derivation.model, restarts
         self.graph = derivation.graph
         self.latent, self.params = split_unknowns(derivation, latent, params)

@@ -31,6 +31,8 @@ def run_mcem(derivation, data, restarts: int, latent, params, init, max_iter: in
     """Monte Carlo EM; returns the same record as ``run_em`` (log-likelihood NaN)."""
     from tqdm.auto import trange
 
+    from .em import element_level
+    derivation = element_level(derivation)
     lat, par = split_unknowns(derivation, latent, params)
     for p in par:
         if not isinstance(derivation[p], Conditional):

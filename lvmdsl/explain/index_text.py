@@ -1,0 +1,172 @@
+"""Presentations of array-level conditionals (``lv.derive(m, engine="index")``).
+
+The same five steps as the element-level explanation, with every natural parameter shown once
+for all entries, in matrix notation where its terms form products (``explain.linalg``): the
+regression weights read ``precision = 0.5 I + tau XᵀX``, ``mean = precision⁻¹ (tau Xᵀy)``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..symbolic.canon import Term, merge
+from .linalg import terms_linalg
+from .notation import show, show_latex
+
+#: how a reader writes a family's parameters from its natural parameters: (parameter,
+#: template, [(natural parameter, scale)]); ``{0}`` is the first scaled natural parameter in
+#: matrix notation.  Families not listed are shown through ``from_natural_sym``.
+_RECIPES = {
+    "MultivariateNormal": [("precision", "{0}", [(1, -2)]), ("mean", "precision⁻¹ ({0})", [(0, 1)])],
+    "Wishart": [("scale⁻¹", "{0}", [(0, -2)]), ("df", "{0} + D + 1", [(1, 2)])],
+    "InverseWishart": [("scale", "{0}", [(0, -2)]), ("df", "{0} - D - 1", [(1, -2)])],
+    "Dirichlet": [("alpha", "{0} + 1", [(0, 1)])],
+    "Gamma": [("shape", "{0} + 1", [(0, 1)]), ("rate", "{0}", [(1, -1)])],
+    "InverseGamma": [("shape", "{0} - 1", [(0, -1)]), ("scale", "{0}", [(1, -1)])],
+    "Normal": [("precision", "{0}", [(1, -2)]), ("mean", "({0}) / precision", [(0, 1)])],
+    "Beta": [("a", "{0} + 1", [(0, 1)]), ("b", "{0} + 1", [(1, 1)])],
+}
+_LATEX = {"precision⁻¹ ({0})": r"\mathrm{{precision}}^{{-1}} \left({0}\right)",
+          "({0}) / precision": r"\left({0}\right) / \mathrm{{precision}}"}
+
+
+def _scaled(terms, k):
+    return merge([Term(t.coef * k, t.bound) for t in terms])
+
+
+def display_terms(c, s: int):
+    """Statistic s's terms with its pattern indices named a, b (s for a state) and the bound
+    indices i, j, k, ...: the names a reader expects, not the engine's fresh symbols."""
+    from ..symbolic.tensor import is_fresh
+    taken = {x.name for t in c.natural[s] for x in t.coef.free_symbols if not is_fresh(x)}
+    pats = list(c.stats[s].symbols)
+    pool = iter(n for n in (["s"] if c.rule == "enumeration" else []) + list("abcdef") if n not in taken)
+    swap = {p: sp.Symbol(next(pool), integer=True, nonnegative=True) for p in pats}
+    taken |= {v.name for v in swap.values()}
+    out = []
+    for t in c.natural[s]:
+        names = iter(n for n in "ijklmpqr" if n not in taken)
+        bswap = {b: sp.Symbol(next(names), integer=True, nonnegative=True) for b, _ in t.bound if is_fresh(b)}
+        out.append(Term(t.coef.xreplace({**swap, **bswap}), tuple((bswap.get(b, b), n) for b, n in t.bound)))
+    free = [] if c.rule == "enumeration" else [swap[p] for p in pats]
+    return out, free
+
+
+def params_sym(c) -> dict:
+    """Vector and matrix posteriors' parameters as sympy entries at the pattern indices."""
+    eta = [sp.Add(*[t.to_sympy() for t in terms]) for terms in c.natural]
+    D = sp.Symbol("D", integer=True, positive=True)
+    fam = c.family.name
+    if fam == "MultivariateNormal":
+        P = -2 * eta[1]
+        return {"precision": P, "mean": sp.Function("solve")(sp.Symbol("precision"), eta[0])}
+    if fam == "Wishart":
+        return {"scale_inv": -2 * eta[0], "df": 2 * eta[1] + D + 1}
+    if fam == "InverseWishart":
+        return {"scale": -2 * eta[0], "df": -2 * eta[1] - D - 1}
+    if fam == "Dirichlet":
+        return {"alpha": eta[0] + 1}
+    return {f"eta{k}": e for k, e in enumerate(eta)}
+
+
+def element_text(c) -> str:
+    plates = ", ".join(p.name for p in c.target.plates)
+    return f"{c.name}[{plates}]" if plates else c.name
+
+
+def natural_texts(c, latex: bool = False) -> list[str]:
+    return [terms_linalg(*display_terms(c, s), latex) for s in range(len(c.natural))]
+
+
+def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
+    """(parameter, expression) for the posterior, in matrix notation where possible."""
+    fam = c.family.name
+    if c.rule == "enumeration":
+        return [("p[s]", ("\\propto \\exp " if latex else "∝ exp ") + "(" + natural_texts(c, latex)[0] + ")")]
+    if fam in _RECIPES and (c.family.event_ndim or not any(st.indices for st in c.stats)):
+        out = []
+        for name, template, parts in _RECIPES[fam]:
+            texts = []
+            shift = {"{0} + 1": 1, "{0} - 1": -1}.get(template)
+            for s, k in parts:
+                terms, free = display_terms(c, s)
+                scaled = _scaled(terms, k)
+                if shift is not None:               # fold the +1 into the constant terms
+                    scaled = merge(scaled + [Term(sp.Integer(shift))])
+                texts.append(terms_linalg(scaled, free, latex))
+            if shift is not None:
+                template = "{0}"
+            out.append((name, (_LATEX.get(template, template) if latex else template).format(*texts)))
+        return out
+    natural = [sp.Add(*[t.to_sympy() for t in terms]) for terms in c.natural]
+    params = c.family.from_natural_sym(natural)
+    shw = show_latex if latex else show
+    return [(k, shw(v)) for k, v in params.items()]
+
+
+def index_summary(c) -> str:
+    if not c.conjugate:
+        return f"{c.name} | rest: NOT CONJUGATE: {c.reason}"
+    params = ", ".join(f"{k} = {v}" for k, v in params_texts(c))
+    return f"{element_text(c)} | rest ~ {c.family.name}({params})   [{c.rule_name}]"
+
+
+def index_explain(c) -> str:
+    el = element_text(c)
+    if not c.conjugate:
+        return (f"{c.name}: no conjugate complete conditional.\n  {c.reason}\n"
+                "  The Gibbs sampler updates it with a named fallback (slice sampling); strict mode makes this an error.")
+    out = [f"Complete conditional of {el}   (rule: {c.rule_name}; derived once for every size of its axes)", ""]
+    out.append("1. Prior times likelihood: keep the factors of the joint that contain " + el + ":")
+    out.append(f"   p({el} | rest) ∝ p({el} | parents)" + "".join(f" × Π p({f.name} | ...)" for f in c.factors[1:]))
+    out.append("")
+    out.append("2. Log form, canonical: each factor's log-density as a sum of products over its indices:")
+    for i, f in enumerate(c.factors):
+        body = " + ".join(show(t.to_sympy()) for t in f.terms[:6]) + (" + ..." if len(f.terms) > 6 else "")
+        out.append(f"   log p({f.name} | ...) = {body or '0'}")
+    out.append("")
+    stats = ", ".join(show(s.expr) for s in c.stats)
+    if c.rule == "enumeration":
+        out.append(f"3. {el} takes {c.n_states} values s: the coefficient of [{el} = s] is every factor at s.")
+    else:
+        out.append(f"3. The {c.prior_family.name} prior has sufficient statistics T = ({stats}), for symbolic indices.")
+        out.append("   Each term is matched to a statistic; the coefficients, collected from each factor:")
+        for f in c.factors:
+            parts = [f"{show(st.expr)}: {terms_linalg(merge(k), list(st.symbols))}" for st, k in zip(c.stats, f.coefficients) if k]
+            out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + _summed_over(c, f))
+    out.append("")
+    out.append(f"4. Natural parameters of {el} | rest, summed over the plates:")
+    for st, text in zip(c.stats, natural_texts(c)):
+        out.append(f"   eta[{show(st.expr)}] = {text}")
+    out.append("")
+    out.append(f"5. {el} | rest ~ {c.family.name} with")
+    for k, v in params_texts(c):
+        out.append(f"   {k} = {v}")
+    return "\n".join(out)
+
+
+def _summed_over(c, f) -> str:
+    from ..symbolic.lower import plate_symbol
+    own = [plate_symbol(p) for p in c.target.plates]
+    plates = [f.renamed.get(plate_symbol(p), plate_symbol(p)) for p in f.variable.plates]
+    if f.direct:
+        extra = [s for s in plates if s not in own]
+        return f"   (summed over {', '.join(map(str, extra))})" if extra else ""
+    cond = " and ".join(f"{show(l)} = {k}" for l, k in zip(f.lead, own))
+    return f"   (summed over the {', '.join(map(str, plates))} with {cond})"
+
+
+def index_explain_latex(c) -> str:
+    """The derivation as an aligned LaTeX block: natural parameters, then the posterior."""
+    if not c.conjugate:
+        return index_latex(c)
+    rows = [rf"\eta\left[{show_latex(st.expr)}\right] &= {text}" for st, text in zip(c.stats, natural_texts(c, True))]
+    rows += [rf"\mathrm{{{k}}} &= {v}" for k, v in params_texts(c, latex=True)]
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+
+def index_latex(c) -> str:
+    if not c.conjugate:
+        return r"\text{%s: not conjugate}" % c.name
+    params = r",\; ".join(f"\\mathrm{{{k}}} = {v}" for k, v in params_texts(c, latex=True))
+    return rf"{c.name} \mid \text{{rest}} \sim \mathrm{{{c.family.name}}}\left({params}\right)"
