@@ -88,7 +88,7 @@ class IndexBackend(Lowering):
         else:
             f = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
                  "/": lambda x, y: x / y}[op]
-        return Tensor(shape, lambda *i: f(_pick(a, i), _pick(b, i)), sizes)
+        return Tensor(shape, lambda *i: f(_pick(a, i, shape), _pick(b, i, shape)), sizes)
 
     _FUNCS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "neg": lambda x: -x,
               "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}

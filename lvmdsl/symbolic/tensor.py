@@ -137,11 +137,12 @@ def _broadcast(a: Tensor, b: Tensor) -> tuple[tuple, tuple]:
     return shape, tuple(sizes)
 
 
-def _pick(t: Tensor, idx: tuple):
-    """``t``'s entry at the trailing indices of ``idx`` (index 0 on axes of length one)."""
+def _pick(t: Tensor, idx: tuple, shape: tuple):
+    """``t``'s entry at the trailing indices of ``idx``: index 0 on an axis of length one that the
+    result (of shape ``shape``) broadcasts to a longer one."""
     own = idx[len(idx) - t.ndim:] if t.ndim else ()
-    own = tuple(sp.Integer(0) if n == 1 and len(idx) and t.shape[k] == 1 else i
-                for k, (n, i) in enumerate(zip(t.shape, own)))
+    full = shape[len(shape) - t.ndim:] if t.ndim else ()
+    own = tuple(sp.Integer(0) if n == 1 and m != 1 else i for n, m, i in zip(t.shape, full, own))
     return t.entry(*own)
 
 

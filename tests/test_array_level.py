@@ -1,0 +1,114 @@
+"""Issue 9's shapes and printouts: Normal-Wishart with kappa0, normal-inverse-Wishart with
+Sigma / kappa0, derivations that read as linear algebra, and sizes that do not change them."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lvmdsl as lv
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_index_engine import _generated_vs_evaluated  # noqa: E402
+
+
+def _spd(rng, D):
+    A = rng.standard_normal((D, D))
+    return A @ A.T + D * np.eye(D)
+
+
+def normal_wishart(m0, W0, nu0, k0, inverse=False):
+    with lv.Model("niw" if inverse else "nw") as m:
+        if inverse:
+            S = lv.InverseWishart("S", df=nu0, scale=W0)
+            mu = lv.MultivariateNormal("mu", mean=m0, cov=S / k0)
+            with lv.plate("n", "N"):
+                lv.MultivariateNormal("x", mean=mu, cov=S, observed=True)
+        else:
+            L = lv.Wishart("L", df=nu0, scale=W0)
+            mu = lv.MultivariateNormal("mu", mean=m0, precision=k0 * L)
+            with lv.plate("n", "N"):
+                lv.MultivariateNormal("x", mean=mu, precision=L, observed=True)
+    return m
+
+
+@settings(max_examples=12, deadline=None)
+@given(D=st.integers(1, 4), N=st.integers(1, 30), k0=st.floats(0.05, 20.0), extra=st.floats(0.0, 10.0),
+       seed=st.integers(0, 2**16), inverse=st.booleans())
+def test_normal_wishart_with_kappa0_matches_closed_forms(D, N, k0, extra, seed, inverse):
+    """mu | S, x ~ N((k0 m0 + sum x) / (k0 + N), ((k0 + N) P)^-1) with P = L or S^-1, and the
+    matrix's conditional has scale^-1 (or scale) W0^-1 + k0 (mu - m0)(mu - m0)' + sum (x - mu)(x - mu)'
+    (W0 + the same, inverse Wishart) and df nu0 + N + 1."""
+    rng = np.random.default_rng(seed)
+    m0, W0, nu0 = rng.standard_normal(D), _spd(rng, D) / D, D + 1.0 + extra
+    X, M, mu = rng.standard_normal((N, D)), _spd(rng, D), rng.standard_normal(D)
+    name = "S" if inverse else "L"
+    d = lv.derive(normal_wishart(m0, W0, nu0, k0, inverse))
+    P = np.linalg.inv(M) if inverse else M
+    post = d["mu"].evaluate({name: M}, {"x": X})
+    np.testing.assert_allclose(post.params["precision"], (k0 + N) * P, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(post.mean(), (k0 * m0 + X.sum(0)) / (k0 + N), rtol=1e-9, atol=1e-9)
+    q = d[name].evaluate({"mu": mu}, {"x": X})
+    spread = k0 * np.outer(mu - m0, mu - m0) + (X - mu).T @ (X - mu)
+    if inverse:
+        np.testing.assert_allclose(q.params["scale"], W0 + spread, rtol=1e-9, atol=1e-9)
+    else:
+        np.testing.assert_allclose(np.linalg.inv(q.params["scale"]), np.linalg.inv(W0) + spread, rtol=1e-8, atol=1e-8)
+    assert q.params["df"] == pytest.approx(nu0 + N + 1)
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_normal_wishart_gibbs_code_equals_the_einsum_evaluation(inverse):
+    rng = np.random.default_rng(0)
+    m = normal_wishart(np.zeros(3), np.eye(3), 6.0, 2.5, inverse)
+    _generated_vs_evaluated(m, {"x": rng.standard_normal((20, 3))})
+
+
+def regression(D):
+    with lv.Model("reg") as m:
+        w = lv.MultivariateNormal("w", mean=np.zeros(D), precision=0.5 * np.eye(D))
+        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=(D,))
+            lv.Normal("y", mean=lv.dot(X, w), precision=tau, observed=True)
+    return m
+
+
+def mixture(K, D=2):
+    with lv.Model("gmm") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.MultivariateNormal("mu", mean=np.zeros(D), precision=0.1 * np.eye(D))
+            lam = lv.Wishart("lam", df=D + 2.0, scale=np.eye(D))
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.MultivariateNormal("x", mean=mu[z], precision=lam[z], observed=True)
+    return m
+
+
+def test_derivations_read_as_linear_algebra():
+    d = lv.derive(regression(4))
+    text = str(d)
+    assert "precision = 1/2 I + tau Xᵀ X" in text and "mean = precision⁻¹ (tau Xᵀ y)" in text
+    assert "wᵀ Xᵀ X w" in d.explain("tau") and "Xᵀ y" in d.explain("w")
+    g = lv.derive(mixture(3))
+    assert "Σ_{n: z[n]=k} x_n x_nᵀ" in str(g)
+    assert r"X^{\top} X" in d.to_latex("w")
+
+
+def _sizes_text(build, a, b):
+    out = []
+    for size in (a, b):
+        d = lv.derive(build(size))
+        out.append((d.source("gibbs"), "\n".join(d.explain(n) for n in d), str(d)))
+    return out
+
+
+@pytest.mark.parametrize("build", [regression, lambda K: mixture(K, 2), lambda D: mixture(3, D)])
+def test_source_and_explanation_do_not_grow_with_dimension_or_states(build):
+    small, large = _sizes_text(build, 3, 300)
+    for s, l in zip(small, large):
+        assert abs(len(l) - len(s)) <= 0.1 * len(s), (len(s), len(l))
