@@ -18,6 +18,9 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
           chunk: int | None = None, mc_draws: int = 20, mc_burn: int = 5):
     """Run inference on ``model`` given ``data``.
 
+    ``data``: a dict of arrays by name, or a pandas DataFrame whose columns are named after the
+    observed variables and constants (pandas and xarray labels become ArviZ coordinates).
+
     ``method="gibbs"``: a Gibbs sampler assembled from the derived complete conditionals, with
     ``chains`` chains batched in one vectorised sweep; returns a ``GibbsResult``.  ``keep`` lists
     the unknowns whose draws are stored (default: all); ``strict=True`` refuses fallback
@@ -25,9 +28,14 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     """
     if method not in METHODS:
         raise ModelError(f"unknown inference method {method!r}; choose one of {', '.join(METHODS)}")
+    from .frontend.data import as_data_dict, data_labels
+    labels = data_labels(model, data)
+    data = as_data_dict(data)
     if method != "gibbs":
-        return _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
-                         batch_size, kappa, chunk, mc_draws, mc_burn)
+        res = _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
+                        batch_size, kappa, chunk, mc_draws, mc_burn)
+        res.coords = labels
+        return res
     for key, val, low in (("draws", draws, 1), ("chains", chains, 1), ("thin", thin, 1), ("tune", tune, 0)):
         if int(val) != val or val < low:
             raise ModelError(f"{key}={val!r} must be an integer of at least {low}")
@@ -36,7 +44,9 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
 
     program = GibbsProgram(derive(model), data, int(chains), strict=strict)
     out, stats = run_gibbs(program, int(draws), int(tune), int(thin), seed, init, keep, progress, lp=lp)
-    return GibbsResult(program, out, stats, seed)
+    res = GibbsResult(program, out, stats, seed)
+    res.coords = labels
+    return res
 
 
 def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,

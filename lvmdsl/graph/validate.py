@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..frontend.data import as_data_dict
 from ..frontend.expr import Index, ModelError
 from ..frontend.model import Model, RandomVariable
 from ..symbolic.lower import NumpyBackend, SympyBackend, param_event_shapes
@@ -115,7 +116,7 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     state at which a conditional is evaluated).  ``require_observed=False`` lets observed
     variables be missing, for prediction at new inputs.
     """
-    data = dict(data or {})
+    data = as_data_dict(data)
     known = set(model.variables) | set(model.consts)
     for name in data:
         if name not in known:
