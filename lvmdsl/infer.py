@@ -26,6 +26,15 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     the unknowns whose draws are stored (default: all); ``strict=True`` refuses fallback
     samplers; ``lp=False`` skips the per-draw log-joint in the sample stats.
     """
+    from .runtime.user_warnings import at_user_line
+    with at_user_line():                      # the library's warnings name the caller's line
+        return _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict,
+                                  lp, latent, params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk,
+                                  mc_draws, mc_burn)
+
+
+def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict, lp, latent,
+                       params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk, mc_draws, mc_burn):
     if method not in METHODS:
         raise ModelError(f"unknown inference method {method!r}; choose one of {', '.join(METHODS)}")
     from .frontend.data import as_data_dict, data_labels
