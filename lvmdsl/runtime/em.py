@@ -427,7 +427,7 @@ def kmeans_pp_responsibilities(program: EMProgram, name: str, rng: np.random.Gen
     """One-hot responsibilities from k-means++ centres on the latent's observed children, per restart.
 
     Data point n is the row of every observed child of ``name`` at n; centres are chosen by
-    k-means++ (D^2 sampling) and each point goes to its nearest centre.
+    scikit-learn's greedy k-means++ (``runtime/initial.py``) and each point goes to its nearest centre.
     """
     v = program.model.variables[name]
     if len(v.plates) != 1:
@@ -442,20 +442,10 @@ def kmeans_pp_responsibilities(program: EMProgram, name: str, rng: np.random.Gen
     if not rows:
         raise ModelError(f"k-means++ initialisation of {name!r} needs observed children in its plate; give init=")
     X = np.concatenate(rows, axis=1)
-    N = X.shape[0]
-    out = np.zeros((program.R, N, K))
+    from .initial import kmeans_plusplus_centres, nearest_centre
+    out = np.zeros((program.R, X.shape[0], K))
     for r in range(program.R):
-        centres = [X[rng.integers(N)]]
-        d2 = ((X - centres[0]) ** 2).sum(1)
-        for _ in range(1, K):
-            total = d2.sum()
-            i = rng.choice(N, p=d2 / total) if total > 0 else rng.integers(N)
-            centres.append(X[i])
-            d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(1))
-        C = np.array(centres)
-        dist = ((X[:, None, :] - C[None]) ** 2).sum(-1) if N * K * X.shape[1] < 5e7 else \
-            (X ** 2).sum(1)[:, None] - 2 * X @ C.T + (C ** 2).sum(1)[None]
-        out[r, np.arange(N), dist.argmin(1)] = 1.0
+        out[r, np.arange(X.shape[0]), nearest_centre(X, kmeans_plusplus_centres(X, K, rng))] = 1.0
     return out
 
 
