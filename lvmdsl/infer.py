@@ -78,7 +78,9 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
         out = run_mcem(d, data, int(restarts), latent, params, init, int(max_iter), float(tol), seed, progress,
                        int(mc_draws), int(mc_burn))
         return MCEMResult(d, out)
-    program = EMProgram(derive(model), data, int(restarts), latent=latent, params=params)
+    from .runtime.streaming import StreamingEMProgram, has_lazy_data
+    kind = StreamingEMProgram if has_lazy_data(data) else EMProgram     # Dask data: streamed by chunks
+    program = kind(derive(model), data, int(restarts), latent=latent, params=params)
     if method == "online_em":
         out = run_online_em(program, init, int(max_iter), batch_size, kappa, seed, progress)
         return EMResult(program, out, method)

@@ -104,6 +104,14 @@ class EMProgram:
         D, DI, Z = self._arrays(env, sizes)
         return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z, ws))
 
+    def start(self, init, rng) -> dict:
+        """Starting parameters (``initial_parameters``; streaming data start from a sample)."""
+        return initial_parameters(self, init, rng)
+
+    def minibatch(self, rng, size: int) -> np.ndarray:
+        """Sorted indices of ``size`` data points drawn uniformly with replacement (online EM)."""
+        return np.sort(rng.integers(0, self.sizes[self.data_plate.name], size))
+
     def auto_chunk(self, budget: int = 6 * 2**20) -> int | None:
         """Data points per chunk that keep the per-point arrays (features, logits, posteriors)
         within ``budget`` bytes; None when the whole data fits or the statistics do not add up.
@@ -330,6 +338,9 @@ def _is_integral(v, block: int = 1 << 16) -> bool:
 def final_posteriors(program: EMProgram, S: dict, chunk: int | None):
     """The E-step at the estimates for the whole data, chunk by chunk when the data are split."""
     n = program.sizes[program.data_plate.name] if program.data_plate is not None else 0
+    if not getattr(program, "keeps_posteriors", True):         # streamed data: the log-likelihood only
+        _, ll, _, _ = program.estep_stats(S, 1.0, chunk)
+        return {}, {}, ll
     if not chunk or not program.can_split or n <= chunk:
         return program.estep(S)
     parts, ll = [], program._other_terms(S)
@@ -510,7 +521,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
 
     rng = np.random.default_rng(seed)
     chunk = program.auto_chunk() if chunk is None else (chunk or None)
-    S = initial_parameters(program, init, rng)
+    S = program.start(init, rng)
     R = program.R
     history = []
     active = np.ones(R, dtype=bool)
@@ -577,13 +588,13 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
     n = program.sizes[program.data_plate.name]
     batch_size = min(int(batch_size), n)
     # minibatches are drawn uniformly (with replacement), so no array of the data's length is made
-    first = np.sort(rng.integers(0, n, batch_size))
+    first = program.minibatch(rng, batch_size)
     S = initial_parameters_on(program, program.subset(first), init, rng)
     avg = None
     trace = []
     for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
                     mininterval=0.5):
-        idx = np.sort(rng.integers(0, n, batch_size))
+        idx = program.minibatch(rng, batch_size)
         b = program.subset(idx)
         E, _, ll = program.estep(S, batch=b, others=False)
         scale = n / len(idx)
