@@ -11,7 +11,9 @@ carry no meaning of their own.  To summarise component k we put every draw in on
    rounds), the k-means-like fixed point of Stephens' (2000) relabelling with squared distance;
 3. each draw takes the permutation sigma_s minimising sum_j ||f_s(j) - pivot(sigma_s(j))||^2
    (an assignment problem: all K! permutations at once for K <= 6, otherwise the Hungarian
-   algorithm, ``scipy.optimize.linear_sum_assignment``).
+   algorithm, ``scipy.optimize.linear_sum_assignment``);
+4. the labels are then numbered in the order of the pivot's locations (the first coordinate of
+   the first component array on a plate, e.g. ``mu``), as the Gibbs mixture start numbers them.
 
 Component arrays are permuted on their component axis; the latent's draws are mapped z -> sigma(z).
 """
@@ -71,11 +73,14 @@ def _apply(F: np.ndarray, perm: np.ndarray) -> np.ndarray:
     return out
 
 
-def relabelling(draws: dict, comps: dict, K: int, lp: np.ndarray | None = None, pivot=None):
+def relabelling(draws: dict, comps: dict, K: int, lp: np.ndarray | None = None, pivot=None,
+                location: str | None = None):
     """The permutation of each draw, ``(chains, draws, K)`` (see the module docstring).
 
     ``pivot``: a ``{component name: values}`` reference labelling (e.g. the truth, or one chain's
-    mean); by default the draw of highest ``lp``, refined to the mean as described above."""
+    mean); by default the draw of highest ``lp``, refined to the mean as described above, with
+    the labels then numbered in the order of the pivot's ``location`` component (its first
+    coordinate), as the Gibbs mixture start numbers them."""
     raw = _raw_features(draws, comps, K)
     sd = _scale(raw)
     F = raw / sd
@@ -96,7 +101,21 @@ def relabelling(draws: dict, comps: dict, K: int, lp: np.ndarray | None = None, 
             break
         perm = new
         P = _apply(F, perm).mean(0)
-    return perm.reshape(shape + (K,))
+    rank = np.empty(K, dtype=np.intp)               # labels in the order of the pivot's locations
+    rank[np.argsort(P[:, _location_column(draws, comps, K, location)], kind="stable")] = np.arange(K)
+    return rank[perm].reshape(shape + (K,))
+
+
+def _location_column(draws: dict, comps: dict, K: int, location: str | None) -> int:
+    """The feature column holding the first coordinate of component array ``location``."""
+    col = 0
+    for c in sorted(comps):
+        if c not in draws:
+            continue
+        if c == location:
+            return col
+        col += int(np.prod(np.shape(draws[c])[2:])) // K
+    return 0
 
 
 def permute_draws(draws: dict, comps: dict, z: str, perm: np.ndarray) -> dict:
@@ -131,7 +150,8 @@ def relabel_result(res, pivot=None):
     lp = res.sample_stats.get("lp") if res.sample_stats else None
     for z, comps in comps_by_latent.items():
         K = n_states(res.model.variables[z])
-        perm = relabelling(draws, comps, K, lp, pivot)
+        located = [c for c in res.model.variables if c in comps and comps[c] < len(res.model.variables[c].plates)]
+        perm = relabelling(draws, comps, K, lp, pivot, located[0] if located else None)
         draws = permute_draws(draws, comps, z, perm)
     out = copy.copy(res)
     out.draws = draws
