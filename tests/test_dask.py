@@ -54,6 +54,11 @@ def test_chunked_em_streams_and_matches_the_in_memory_fit(data):
     assert np.isclose(lazy.loglik[-1], ref.loglik[-1], rtol=1e-9)
     labels = lazy.predict({"x": X[:5]})["z"].mode()              # posteriors of chosen points on demand
     assert labels.shape == (5,)
+    import pickle
+    with LargestResult() as cb:
+        back = pickle.loads(pickle.dumps(lazy))                  # the data stay lazy through pickling
+    assert cb.largest <= CHUNK * 2 * 8
+    np.testing.assert_array_equal(back.predict({"x": X[:5]})["z"].mode(), labels)
 
 
 def test_online_em_streams_minibatches_from_single_chunks(data):

@@ -42,4 +42,6 @@ def rebuild_program(record: ProgramRecord):
             from .gibbs import GibbsProgram
             return GibbsProgram(record.derivation, record.data, record.size)
         from .em import EMProgram
-        return EMProgram(record.derivation, record.data, record.size, **record.options)
+        from .streaming import StreamingEMProgram, has_lazy_data
+        kind = StreamingEMProgram if has_lazy_data(record.data) else EMProgram
+        return kind(record.derivation, record.data, record.size, **record.options)

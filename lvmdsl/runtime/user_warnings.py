@@ -17,6 +17,7 @@ import warnings
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _INTERNAL = (PACKAGE, os.path.abspath(contextlib.__file__))
+_REGISTRIES: dict = {}          # "already shown" records of re-issued foreign warnings, by file
 
 
 def user_stacklevel() -> int:
@@ -38,8 +39,14 @@ def at_user_line():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    seen = set()
     for w in caught:
+        key = (w.category, str(w.message), w.filename, w.lineno)
+        if key in seen:                     # a warning repeated in a loop is re-issued once
+            continue
+        seen.add(key)
         if _ours(w.category):
             warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        else:                               # where it was raised, once per place as by default
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   registry=_REGISTRIES.setdefault(w.filename, {}), source=w.source)
