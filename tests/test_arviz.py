@@ -152,3 +152,14 @@ def test_em_result_exports_its_point_and_pointwise_log_likelihood():
     env.update(fit.params)
     prior = sum(np.sum(factor_logpdf(fit.model.variables[n], env, sizes)) for n in ("pi", "mu", "tau"))
     assert np.isclose(ll.sum() + prior, fit.loglik[-1], rtol=1e-9)
+
+
+def test_xarray_coordinates_label_the_plate():
+    xr = pytest.importorskip("xarray")
+    x = synthetic_gmm(30, 0)[0]
+    labels = np.array([f"t{i}" for i in range(30)])
+    arr = xr.DataArray(x, dims=["time"], coords={"time": labels})
+    res = lv.infer(gmm_model(), data={"x": arr}, draws=10, tune=2, chains=2, init=INIT3, progress=False)
+    idata = res.to_arviz(posterior_predictive=False)
+    assert list(idata.observed_data["x"].coords["n"].values) == list(labels)
+    assert list(idata.posterior["z"].coords["n"].values[:2]) == ["t0", "t1"]
