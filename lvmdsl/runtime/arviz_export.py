@@ -48,7 +48,7 @@ def variable_dims(model, name: str, n_axes: int) -> list[str]:
     return dims
 
 
-def _coords(model, sizes: dict, labels: dict, datasets: dict) -> dict:
+def _coords(model, sizes: dict, labels: dict) -> dict:
     coords = {}
     for name in model.plates:
         if name in sizes:
@@ -63,7 +63,7 @@ def to_inference_data(model, sizes: dict, groups: dict, observed: dict, consts: 
     """Assemble ``InferenceData`` from ``groups = {group: {name: (chain, draw, *shape)}}``."""
     import arviz as az
 
-    coords = _coords(model, sizes, labels or {}, groups)
+    coords = _coords(model, sizes, labels or {})
     datasets = {}
     for group, data in groups.items():
         if not data:
@@ -75,7 +75,7 @@ def to_inference_data(model, sizes: dict, groups: dict, observed: dict, consts: 
         datasets[group] = az.dict_to_dataset(data, library=None, coords=_used(coords, dims), dims=dims,
                                              attrs=attrs)
     if sample_stats:
-        datasets["sample_stats"] = az.dict_to_dataset(sample_stats, coords=coords, attrs=attrs)
+        datasets["sample_stats"] = az.dict_to_dataset(sample_stats, attrs=attrs)
     for group, data in (("observed_data", observed), ("constant_data", consts)):
         data = {k: np.asarray(v) for k, v in data.items()}
         if data:
