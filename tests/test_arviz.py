@@ -163,3 +163,12 @@ def test_xarray_coordinates_label_the_plate():
     idata = res.to_arviz(posterior_predictive=False)
     assert list(idata.observed_data["x"].coords["n"].values) == list(labels)
     assert list(idata.posterior["z"].coords["n"].values[:2]) == ["t0", "t1"]
+
+
+def test_keep_without_the_allocations_still_gives_the_log_likelihood():
+    """The pointwise log-likelihood sums the allocation out, so it needs no draws of z; the
+    replicates need them (x reads z), so that group is left out rather than failing."""
+    x = synthetic_gmm(50, 0)[0]
+    res = lv.infer(gmm_model(), data={"x": x}, draws=10, tune=2, chains=2, keep=["mu", "tau", "pi"], progress=False)
+    groups = set(res.to_arviz().groups())
+    assert "log_likelihood" in groups and "posterior_predictive" not in groups

@@ -103,17 +103,33 @@ def gibbs_inference_data(res, log_likelihood: bool = True, posterior_predictive:
     observed = {v.name: np.asarray(prog.env[v.name]) for v in model.observed}
     consts = {c: np.asarray(prog.env[c]) for c in model.consts}
     groups = {"posterior": dict(res.draws)}
+    # a variable whose likelihood reads unknowns that keep= left out has no pointwise values or
+    # replicates; it is left out of those groups (summary and the posterior are unaffected)
     if log_likelihood and res.draws:
         flat = res._flat_draws()
-        ll = pointwise_loglik(model, prog.env, prog.sizes, flat, list(observed))
+        ll = {}
+        for name in observed:
+            try:
+                ll.update(pointwise_loglik(model, prog.env, prog.sizes, flat, [name]))
+            except ModelError:
+                continue
         groups["log_likelihood"] = {k: v.reshape((res.chains, res.n_draws) + v.shape[1:]) for k, v in ll.items()}
     if posterior_predictive and res.draws:
-        groups["posterior_predictive"] = res.posterior_predictive(seed=seed)
+        names = [n for n in observed if _drawn(res, n)]
+        groups["posterior_predictive"] = res.posterior_predictive(names, seed=seed) if names else {}
     if getattr(res, "prior_state", None) is not None:
         groups.update(prior_groups(model, res.prior_state))
     return to_inference_data(model, prog.sizes, groups, observed, consts, getattr(res, "coords", {}),
                              sample_stats=res.sample_stats or None, attrs={"inference_library": "lvmdsl",
                                                                            "method": "gibbs"})
+
+
+def _drawn(res, name: str) -> bool:
+    try:
+        res._needs([name])
+        return True
+    except ModelError:
+        return False
 
 
 def em_inference_data(res, log_likelihood: bool = True):
