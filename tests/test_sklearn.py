@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import lvmdsl as lv
 from lvmdsl.demo import gmm_model, synthetic_gmm
-from lvmdsl.sklearn import LatentVariableEstimator, diagonal_gaussian_mixture
+from lvmdsl.sklearn import LatentVariableEstimator
 
 
 def expected_failures(estimator):
