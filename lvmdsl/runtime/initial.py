@@ -106,7 +106,10 @@ def kmeans_plusplus_centres(X: np.ndarray, K: int, rng: np.random.Generator) -> 
 
 
 def nearest_centre(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre for every row of X (squared Euclidean distance)."""
+    """Index of the nearest centre for every row of X (squared Euclidean distance): from the
+    differences when they fit in memory, else from the expansion |x|^2 - 2 x.c + |c|^2."""
+    if X.shape[0] * C.shape[0] * X.shape[1] < 5e7:
+        return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
     d2 = (X ** 2).sum(1)[:, None] - 2 * X @ C.T + (C ** 2).sum(1)[None]
     return d2.argmin(1)
 
