@@ -138,6 +138,12 @@ def test_prior_predictive_matches_the_prior_moments():
     assert idata.prior_predictive["x"].shape == (1, 4000, 5)
     with pytest.raises(lv.ModelError, match="size of plate 'n'"):
         lv.prior_predictive(gmm_model(), draws=10)
+    with lv.Model("ml") as m:
+        mu = lv.Param("mu")
+        with lv.plate("n", "N"):
+            lv.Normal("y", mean=mu, var=1.0, observed=True)
+    with pytest.raises(lv.ModelError, match="'mu' is a Param without a prior"):
+        lv.prior_predictive(m, sizes={"N": 3})
 
 
 def test_em_result_exports_its_point_and_pointwise_log_likelihood():

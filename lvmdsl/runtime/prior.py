@@ -19,6 +19,11 @@ from .batched import batched_params
 def sample_prior_batched(model, env: dict, sizes: dict, draws: int, rng: np.random.Generator) -> dict:
     """``{name: (draws, *plates, *event)}`` for every variable of ``model`` (observed ones too)."""
     consts = {k: v for k, v in env.items() if k in model.consts}
+    from ..families.flat import Flat
+    flat = [v.name for v in model.unknowns if isinstance(v.family, Flat)]
+    if flat:
+        raise ModelError(f"{', '.join(map(repr, flat))} {'is a Param' if len(flat) == 1 else 'are Params'} without "
+                         "a prior, so there is no prior to draw from; declare a prior to sample the prior predictive")
     state: dict = {}
     for v in model.variables.values():
         missing = [p.name for p in v.plates if p.name not in sizes]
