@@ -7,7 +7,7 @@ chunked pass for the log-likelihood).  Peak memory is measured by ``tracemalloc`
 reports its buffers to it) over the fit alone, and the process's peak RSS is printed as well
 (it includes the interpreter and the imported libraries).
 
-    python benchmarks/dask_online_em.py [--rows 10000000] [--chunk 50000] [--steps 200]
+    python benchmarks/dask_online_em.py [--rows 10000000] [--chunk 25000] [--steps 200]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--cols", type=int, default=10)
-    ap.add_argument("--chunk", type=int, default=50_000)
+    ap.add_argument("--chunk", type=int, default=25_000)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--batch", type=int, default=2_000)
     args = ap.parse_args()
