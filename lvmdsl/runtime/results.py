@@ -79,8 +79,9 @@ def _warn_label_switching(model, draws: dict, table) -> None:
             warnings.warn(f"the mixture components that {z!r} selects ({', '.join(bad)}) have R-hat above "
                           f"{RHAT_LIMIT} that ordering the components within each draw removes: the chains "
                           "settled on different labellings (label switching), so their summaries mix components. "
-                          "Summarise label-invariant quantities (sorted means, the log-likelihood), or start "
-                          "every chain from one ordering with init=.", LabelSwitchingWarning, stacklevel=3)
+                          "res.relabel() puts every draw in one labelling; or leave init= out of the "
+                          "components, so that every chain starts from location-ordered k-means++ allocations.",
+                          LabelSwitchingWarning, stacklevel=3)
 
 
 class GibbsResult:
