@@ -54,7 +54,7 @@ def test_relabel_brings_chains_in_different_labellings_together():
     swapped = {"mu": np.array([[-5.0, 0.0, 5.0], [5.0, 0.0, -5.0], [0.0, 5.0, -5.0]])}
     res = lv.infer(gmm_model(), data={"x": x}, draws=200, tune=50, chains=3, init=swapped, seed=0, progress=False)
     assert chains_on_true_labelling(res, 100).tolist() == [True, False, False]
-    with pytest.warns(lv.LabelSwitchingWarning):
+    with pytest.warns(lv.LabelSwitchingWarning, match=r"res\.relabel\(\) puts every draw in one labelling"):
         res.summary()
     fixed = res.relabel()
     assert chains_on_true_labelling(fixed, 100).all()
