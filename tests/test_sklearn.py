@@ -17,10 +17,14 @@ from lvmdsl.sklearn import LatentVariableEstimator
 
 
 def expected_failures(estimator):
+    """None: every applicable check passes (the array-API check is skipped by scikit-learn itself
+    unless SCIPY_ARRAY_API is set)."""
     return {}
 
 
-@parametrize_with_checks([LatentVariableEstimator(n_components=2, max_iter=30, tol=1e-4, random_state=0)],
+@parametrize_with_checks([LatentVariableEstimator(n_components=2, max_iter=30, tol=1e-4, random_state=0),
+                          LatentVariableEstimator(n_components=2, method="gibbs", draws=20, tune=5, chains=1,
+                                                  random_state=0)],
                          expected_failed_checks=expected_failures)
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
