@@ -66,6 +66,16 @@ def test_relabel_brings_chains_in_different_labellings_together():
         fixed.summary()
     # the draws are only permuted: each draw's set of component values is unchanged
     np.testing.assert_array_equal(np.sort(fixed.draws["mu"], -1), np.sort(res.draws["mu"], -1))
+    # an ordering constraint after sampling: every draw's means sorted
+    ordered = res.relabel(order="mu")
+    assert np.all(np.diff(ordered.draws["mu"], axis=-1) >= 0) and chains_on_true_labelling(ordered, 100).all()
+    c, s = 1, 17                                              # the draw's other components moved with mu
+    k = np.argsort(res.draws["mu"][c, s])
+    np.testing.assert_array_equal(ordered.draws["tau"][c, s], res.draws["tau"][c, s][k])
+    np.testing.assert_array_equal(ordered.draws["pi"][c, s], res.draws["pi"][c, s][k])
+    np.testing.assert_array_equal(ordered.draws["z"][c, s], np.argsort(k)[res.draws["z"][c, s]])
+    with pytest.raises(lv.ModelError, match="order='x' must name a component"):
+        res.relabel(order="x")
     # a given pivot sets the labelling: the reverse order
     rev = res.relabel(pivot={"mu": TRUE_MU[::-1], "tau": 1 / TRUE_SD[::-1] ** 2, "pi": np.array([0.2, 0.5, 0.3])})
     assert np.all(np.abs(rev.draws["mu"][:, -100:].mean(1) - TRUE_MU[::-1]) < 0.5)

@@ -137,8 +137,19 @@ def permute_draws(draws: dict, comps: dict, z: str, perm: np.ndarray) -> dict:
     return out
 
 
-def relabel_result(res, pivot=None):
-    """A copy of a ``GibbsResult`` whose draws are in one labelling per mixture latent."""
+def ordering(draws: dict, comps: dict, name: str, K: int) -> np.ndarray:
+    """The permutation that sorts each draw's components by the first coordinate of ``name``
+    (an ordering constraint such as mu_1 < mu_2 < ... imposed after sampling), ``(chains, draws, K)``."""
+    x = np.moveaxis(np.asarray(draws[name], float), 2 + comps[name], 2)
+    key = x.reshape(x.shape[:2] + (K, -1))[..., 0]
+    perm = np.empty(key.shape, dtype=np.intp)
+    np.put_along_axis(perm, np.argsort(key, axis=2, kind="stable"), np.arange(K), axis=2)
+    return perm
+
+
+def relabel_result(res, pivot=None, order: str | None = None):
+    """A copy of a ``GibbsResult`` whose draws are in one labelling per mixture latent: by
+    assignment to a pivot (default), or sorted by the component ``order`` names."""
     from .pointwise import n_states
     from .results import labelled_by
 
@@ -150,8 +161,14 @@ def relabel_result(res, pivot=None):
     lp = res.sample_stats.get("lp") if res.sample_stats else None
     for z, comps in comps_by_latent.items():
         K = n_states(res.model.variables[z])
-        located = [c for c in res.model.variables if c in comps and comps[c] < len(res.model.variables[c].plates)]
-        perm = relabelling(draws, comps, K, lp, pivot, located[0] if located else None)
+        if order is not None:
+            if order not in comps or order not in draws:
+                raise ModelError(f"order={order!r} must name a component that {z!r} selects and whose draws were "
+                                 f"kept (those are {', '.join(c for c in sorted(comps) if c in draws)})")
+            perm = ordering(draws, comps, order, K)
+        else:
+            located = [c for c in res.model.variables if c in comps and comps[c] < len(res.model.variables[c].plates)]
+            perm = relabelling(draws, comps, K, lp, pivot, located[0] if located else None)
         draws = permute_draws(draws, comps, z, perm)
     out = copy.copy(res)
     out.draws = draws

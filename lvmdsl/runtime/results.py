@@ -151,11 +151,12 @@ class GibbsResult:
         _warn_label_switching(self.model, self.draws, table)
         return table
 
-    def relabel(self, pivot=None):
-        """The draws with a mixture's components put in one labelling (Hungarian assignment of
-        each draw's components to a pivot's); see ``lvmdsl.runtime.relabel``."""
+    def relabel(self, pivot=None, order: str | None = None):
+        """The draws with a mixture's components put in one labelling: each draw's components
+        assigned to a pivot's (default), or ``order="mu"``: sorted by ``mu`` within each draw (an
+        ordering constraint imposed after sampling); see ``lvmdsl.runtime.relabel``."""
         from .relabel import relabel_result
-        return relabel_result(self, pivot)
+        return relabel_result(self, pivot, order)
 
     # ----------------------------------------------------------------- prediction
     def _flat_draws(self):
