@@ -6,8 +6,6 @@ the means, samples four chains batched together and prints the ArviZ summary nex
 
 from __future__ import annotations
 
-import numpy as np
-
 import common
 import lvmdsl as lv
 from models import gmm
@@ -23,10 +21,10 @@ def main(argv=None):
     common.show_derivation(d)
     src = d.source("gibbs")
     print(src[src.index("def update_mu"):src.index("def update_tau")])
-    # chains start at the data's quantiles so the three components keep their labels
+    # by default the chains start from k-means++ allocations numbered by location, so the three
+    # components keep one labelling (res.relabel() would repair draws in different labellings)
     res = lv.infer(m, data={"x": x}, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed,
-                   init={"mu": np.quantile(x, [0.2, 0.5, 0.8])}, keep=["pi", "mu", "tau"],
-                   progress=not args.no_progress)
+                   keep=["pi", "mu", "tau"], progress=not args.no_progress)
     common.show_result(res)
     print("truth: pi = (0.3, 0.5, 0.2), mu = (-5, 0, 5), sd = (1, 0.5, 1.5)")
     return res

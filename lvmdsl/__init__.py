@@ -6,6 +6,10 @@ from .frontend.model import Model, Param, Plate, RandomVariable, distribution_co
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
+from .runtime.em import EMWarning
+from .runtime.gibbs import FallbackWarning
+from .runtime.prior import prior_predictive
+from .runtime.results import LabelSwitchingWarning
 
 globals().update(distribution_constructors())
 
@@ -15,4 +19,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
            "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "prior_predictive", "FallbackWarning", "LabelSwitchingWarning", "EMWarning",
            *distribution_constructors()]

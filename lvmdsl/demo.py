@@ -46,10 +46,9 @@ def run_demo(explain: str = "mu", seed: int = 0) -> None:
     start = src.index("def natural_mu")
     print("Generated numpy update for mu (all of lv.derive(m).source('gibbs') is shown the same way):")
     print(src[start:src.index("\n\n\n", src.index("def update_mu"))], end="\n\n")
-    # start every chain's means at the data's quartiles so the components keep their labels
-    # (the mixture posterior is symmetric under relabelling; from the prior, chains pick labels freely)
-    init = {"mu": np.quantile(x, [0.2, 0.5, 0.8])}
-    res = lv.infer(m, data={"x": x}, draws=1000, tune=300, chains=4, seed=seed, init=init, progress=True)
+    # the mixture posterior is symmetric under relabelling; by default every chain starts from
+    # k-means++ allocations numbered by location, so the components keep one labelling
+    res = lv.infer(m, data={"x": x}, draws=1000, tune=300, chains=4, seed=seed, progress=True)
     print(res.schedule, end="\n\n")
     print(res.summary(var_names=["pi", "mu", "tau"]).to_string())
     print("\ntrue values: pi = (0.3, 0.5, 0.2), mu = (-5, 0, 5), tau = (1, 4, 0.44)")

@@ -18,16 +18,33 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
           chunk: int | None = None, mc_draws: int = 20, mc_burn: int = 5):
     """Run inference on ``model`` given ``data``.
 
+    ``data``: a dict of arrays by name, or a pandas DataFrame whose columns are named after the
+    observed variables and constants (pandas and xarray labels become ArviZ coordinates).
+
     ``method="gibbs"``: a Gibbs sampler assembled from the derived complete conditionals, with
     ``chains`` chains batched in one vectorised sweep; returns a ``GibbsResult``.  ``keep`` lists
     the unknowns whose draws are stored (default: all); ``strict=True`` refuses fallback
     samplers; ``lp=False`` skips the per-draw log-joint in the sample stats.
     """
+    from .runtime.user_warnings import at_user_line
+    with at_user_line():                      # the library's warnings name the caller's line
+        return _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict,
+                                  lp, latent, params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk,
+                                  mc_draws, mc_burn)
+
+
+def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict, lp, latent,
+                       params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk, mc_draws, mc_burn):
     if method not in METHODS:
         raise ModelError(f"unknown inference method {method!r}; choose one of {', '.join(METHODS)}")
+    from .frontend.data import as_data_dict, data_labels
+    labels = data_labels(model, data)
+    data = as_data_dict(data)
     if method != "gibbs":
-        return _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
-                         batch_size, kappa, chunk, mc_draws, mc_burn)
+        res = _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
+                        batch_size, kappa, chunk, mc_draws, mc_burn)
+        res.coords = labels
+        return res
     for key, val, low in (("draws", draws, 1), ("chains", chains, 1), ("thin", thin, 1), ("tune", tune, 0)):
         if int(val) != val or val < low:
             raise ModelError(f"{key}={val!r} must be an integer of at least {low}")
@@ -36,7 +53,9 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
 
     program = GibbsProgram(derive(model, engine="index"), data, int(chains), strict=strict)
     out, stats = run_gibbs(program, int(draws), int(tune), int(thin), seed, init, keep, progress, lp=lp)
-    return GibbsResult(program, out, stats, seed)
+    res = GibbsResult(program, out, stats, seed)
+    res.coords = labels
+    return res
 
 
 def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
@@ -59,7 +78,9 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
         out = run_mcem(d, data, int(restarts), latent, params, init, int(max_iter), float(tol), seed, progress,
                        int(mc_draws), int(mc_burn))
         return MCEMResult(d, out)
-    program = EMProgram(derive(model, engine="element"), data, int(restarts), latent=latent, params=params)
+    from .runtime.streaming import StreamingEMProgram, has_lazy_data
+    kind = StreamingEMProgram if has_lazy_data(data) else EMProgram     # Dask data: streamed by chunks
+    program = kind(derive(model, engine="element"), data, int(restarts), latent=latent, params=params)
     if method == "online_em":
         out = run_online_em(program, init, int(max_iter), batch_size, kappa, seed, progress)
         return EMResult(program, out, method)

@@ -24,6 +24,13 @@ class Derivation(Mapping):
         self._c = conditionals
         self.literals = None
 
+    def __reduce_ex__(self, protocol):
+        """An array-level derivation holds entry functions, which pickle cannot store: it is
+        stored as its model and derived again on load (a pure function of the model)."""
+        if self.engine == "index":
+            return (derive, (self.model,))
+        return super().__reduce_ex__(protocol)
+
     def __getitem__(self, name) -> Conditional | NonConjugate:
         if name not in self._c:
             observed = name in self.model.variables

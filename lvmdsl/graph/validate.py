@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..frontend.data import as_data_dict, is_lazy
 from ..frontend.expr import Index, ModelError
 from ..frontend.model import Model, RandomVariable
 from ..symbolic.lower import NumpyBackend, param_event_shapes
@@ -106,14 +107,16 @@ def _check_index_ranges(v: RandomVariable, e):
 
 # ----------------------------------------------------------------------------- data
 
-def bind_data(model: Model, data: dict | None, require_observed: bool = True):
+def bind_data(model: Model, data: dict | None, require_observed: bool = True, lazy: bool = False):
     """Check ``data`` and return ``(env, sizes)``: arrays by name and plate sizes by size name.
 
     ``data`` holds observed values and constants given late; unknowns may be given too (as the
     state at which a conditional is evaluated).  ``require_observed=False`` lets observed
-    variables be missing, for prediction at new inputs.
+    variables be missing, for prediction at new inputs.  Dask arrays are loaded into memory,
+    unless ``lazy=True`` (the streaming EM runtime), which keeps them lazy and checks them by
+    reductions computed chunk by chunk.
     """
-    data = dict(data or {})
+    data = as_data_dict(data)
     known = set(model.variables) | set(model.consts)
     for name in data:
         if name not in known:
@@ -124,11 +127,11 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
         val = data.get(c.name, c.value)
         if val is None:
             raise ModelError(f"constant {c.name!r} has no value: pass data={{'{c.name}': ...}}")
-        env[c.name] = _numeric(c.name, val)
+        env[c.name] = _numeric(c.name, val, lazy)
     for v in model.variables.values():
         val = data.get(v.name, v.value if v.observed else None)
         if val is not None:
-            env[v.name] = _numeric(v.name, val)
+            env[v.name] = _numeric(v.name, val, lazy)
         elif v.observed and require_observed:
             raise ModelError(f"{v.name!r} is observed but no data was given: pass data={{'{v.name}': array}}")
     sizes = _plate_sizes(model, env)
@@ -139,7 +142,11 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     return env, sizes
 
 
-def _numeric(name, val) -> np.ndarray:
+def _numeric(name, val, lazy: bool = False) -> np.ndarray:
+    if is_lazy(val):
+        if lazy:
+            return _lazy_numeric(name, val)
+        val = val.compute()
     arr = np.asarray(val)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
@@ -148,6 +155,19 @@ def _numeric(name, val) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))
         raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); remove or impute them")
+    return arr
+
+
+def _lazy_numeric(name, arr):
+    """A Dask array checked like ``_numeric`` by reductions that stream its chunks."""
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
+    if arr.dtype == bool:
+        arr = arr.astype(np.int64)
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = int((~np.isfinite(arr)).sum().compute())
+        if bad:
+            raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); remove or impute them")
     return arr
 
 

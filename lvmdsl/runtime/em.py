@@ -114,6 +114,14 @@ class EMProgram:
         D, DI, Z = self._arrays(env, sizes)
         return Batch(env, sizes, D, DI, Z, self.namespace["precompute"](D, DI, Z, ws))
 
+    def start(self, init, rng) -> dict:
+        """Starting parameters (``initial_parameters``; streaming data start from a sample)."""
+        return initial_parameters(self, init, rng)
+
+    def minibatch(self, rng, size: int) -> np.ndarray:
+        """Sorted indices of ``size`` data points drawn uniformly with replacement (online EM)."""
+        return np.sort(rng.integers(0, self.sizes[self.data_plate.name], size))
+
     def auto_chunk(self, budget: int = 6 * 2**20) -> int | None:
         """Data points per chunk that keep the per-point arrays (features, logits, posteriors)
         within ``budget`` bytes; None when the whole data fits or the statistics do not add up.
@@ -340,6 +348,9 @@ def _is_integral(v, block: int = 1 << 16) -> bool:
 def final_posteriors(program: EMProgram, S: dict, chunk: int | None):
     """The E-step at the estimates for the whole data, chunk by chunk when the data are split."""
     n = program.sizes[program.data_plate.name] if program.data_plate is not None else 0
+    if not getattr(program, "keeps_posteriors", True):         # streamed data: the log-likelihood only
+        _, ll, _, _ = program.estep_stats(S, 1.0, chunk)
+        return {}, {}, ll
     if not chunk or not program.can_split or n <= chunk:
         return program.estep(S)
     parts, ll = [], program._other_terms(S)
@@ -437,7 +448,7 @@ def kmeans_pp_responsibilities(program: EMProgram, name: str, rng: np.random.Gen
     """One-hot responsibilities from k-means++ centres on the latent's observed children, per restart.
 
     Data point n is the row of every observed child of ``name`` at n; centres are chosen by
-    k-means++ (D^2 sampling) and each point goes to its nearest centre.
+    scikit-learn's greedy k-means++ (``runtime/initial.py``) and each point goes to its nearest centre.
     """
     v = program.model.variables[name]
     if len(v.plates) != 1:
@@ -452,20 +463,10 @@ def kmeans_pp_responsibilities(program: EMProgram, name: str, rng: np.random.Gen
     if not rows:
         raise ModelError(f"k-means++ initialisation of {name!r} needs observed children in its plate; give init=")
     X = np.concatenate(rows, axis=1)
-    N = X.shape[0]
-    out = np.zeros((program.R, N, K))
+    from .initial import kmeans_plusplus_centres, nearest_centre
+    out = np.zeros((program.R, X.shape[0], K))
     for r in range(program.R):
-        centres = [X[rng.integers(N)]]
-        d2 = ((X - centres[0]) ** 2).sum(1)
-        for _ in range(1, K):
-            total = d2.sum()
-            i = rng.choice(N, p=d2 / total) if total > 0 else rng.integers(N)
-            centres.append(X[i])
-            d2 = np.minimum(d2, ((X - X[i]) ** 2).sum(1))
-        C = np.array(centres)
-        dist = ((X[:, None, :] - C[None]) ** 2).sum(-1) if N * K * X.shape[1] < 5e7 else \
-            (X ** 2).sum(1)[:, None] - 2 * X @ C.T + (C ** 2).sum(1)[None]
-        out[r, np.arange(N), dist.argmin(1)] = 1.0
+        out[r, np.arange(X.shape[0]), nearest_centre(X, kmeans_plusplus_centres(X, K, rng))] = 1.0
     return out
 
 
@@ -530,7 +531,7 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
 
     rng = np.random.default_rng(seed)
     chunk = program.auto_chunk() if chunk is None else (chunk or None)
-    S = initial_parameters(program, init, rng)
+    S = program.start(init, rng)
     R = program.R
     history = []
     active = np.ones(R, dtype=bool)
@@ -597,13 +598,13 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
     n = program.sizes[program.data_plate.name]
     batch_size = min(int(batch_size), n)
     # minibatches are drawn uniformly (with replacement), so no array of the data's length is made
-    first = np.sort(rng.integers(0, n, batch_size))
+    first = program.minibatch(rng, batch_size)
     S = initial_parameters_on(program, program.subset(first), init, rng)
     avg = None
     trace = []
     for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
                     mininterval=0.5):
-        idx = np.sort(rng.integers(0, n, batch_size))
+        idx = program.minibatch(rng, batch_size)
         b = program.subset(idx)
         E, _, ll = program.estep(S, batch=b, others=False)
         scale = n / len(idx)

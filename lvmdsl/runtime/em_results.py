@@ -31,6 +31,39 @@ class EMResult:
         self.converged = bool(out["converged"][b])
         self._post = out["posterior"]
         self.latent, self.param_names = program.latent, program.params
+        self.coords: dict = {}           # labels of pandas or xarray data, by dimension
+
+    def __getstate__(self):
+        """Pickled without the compiled program (generated functions); it is rebuilt on load."""
+        from .persist import program_record
+        state = dict(self.__dict__)
+        state["program"] = program_record(self.program)
+        return state
+
+    def __setstate__(self, state):
+        from .persist import rebuild_program
+        self.__dict__.update(state)
+        self.program = rebuild_program(state["program"])
+
+    def to_arviz(self, log_likelihood: bool = True):
+        """ArviZ InferenceData: the estimates (one chain, one draw), the pointwise
+        log-likelihood at them (a mixture's allocation summed out), observed and constant data."""
+        from .arviz_export import em_inference_data
+        return em_inference_data(self, log_likelihood)
+
+    def predict_proba(self, new_data, latent: str | None = None) -> np.ndarray:
+        """Responsibilities p(z_n = k | x_n, estimates) of a discrete latent at new points, ``(N, K)``."""
+        from ..frontend.data import as_data_dict
+        post = self.predict(as_data_dict(new_data))
+        discrete = [n for n in post if self.program.d[n].rule == "enumeration"]
+        if latent is None:
+            if len(discrete) != 1:
+                raise ModelError(f"give latent=... (the discrete latents are {', '.join(discrete) or 'none'})")
+            latent = discrete[0]
+        if latent not in discrete:
+            raise ModelError(f"{latent!r} is not a discrete latent of this EM run (those are "
+                             f"{', '.join(discrete) or 'none'})")
+        return np.asarray(post[latent].params["p"])
 
     def posterior(self, name: str) -> Distribution:
         """The E-step posterior of latent ``name`` at the estimates (responsibilities are ``.params['p']``)."""
@@ -44,7 +77,9 @@ class EMResult:
         """At new data: the latents' posteriors if every observed variable is given (e.g. cluster
         responsibilities of new points), otherwise the predictive mean and variance of the observed
         variables that are missing, with global latents averaged over their posterior."""
+        from ..frontend.data import as_data_dict
         from .em import EMProgram
+        new_data = as_data_dict(new_data)
         observed = [v.name for v in self.model.observed]
         data = {k: v for k, v in self.program.env.items() if k in self.model.consts}
         data.update(new_data)

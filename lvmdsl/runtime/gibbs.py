@@ -19,7 +19,7 @@ from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
-from .initial import in_support, initial_state
+from .initial import in_support, initial_state, mixture_start
 from .slice import slice_step
 
 MAX_STORE_BYTES = 4 * 2**30
@@ -238,6 +238,7 @@ def run_gibbs(program: GibbsProgram, draws: int, tune: int, thin: int, seed, ini
     rng = np.random.default_rng(seed)
     C = program.chains
     S = initial_state(program.model, program.env, program.sizes, C, rng, init)
+    mixture_start(program, S, rng, init)      # mixtures: every chain in one labelling
     names = [v.name for v in program.model.unknowns]
     keep = names if keep is None else list(keep)
     for k in keep:

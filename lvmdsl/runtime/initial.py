@@ -88,3 +88,76 @@ def _user_value(v, value, chains: int, c: int, plate_shape: tuple) -> np.ndarray
     except ValueError:
         raise ModelError(f"the initial value of {v.name!r} has shape {arr.shape}; it needs {want} "
                          f"(or {(chains,) + want} for one value per chain)") from None
+
+
+# ---------------------------------------------------------------------------- mixtures: k-means++ starts
+
+def kmeans_plusplus_centres(X: np.ndarray, K: int, rng: np.random.Generator) -> np.ndarray:
+    """K centres chosen by scikit-learn's greedy k-means++ (``kmeans_plusplus``: each new centre
+    is the best of 2 + log K candidates drawn with probability proportional to D^2, the squared
+    distance to the nearest centre chosen so far), seeded from ``rng``."""
+    from sklearn.cluster import kmeans_plusplus
+
+    X = np.asarray(X, float)
+    if len(X) < K:
+        raise ModelError(f"k-means++ needs at least as many data points as components ({K}), got {len(X)}")
+    centres, _ = kmeans_plusplus(X, K, random_state=int(rng.integers(2**31 - 1)))
+    return centres
+
+
+def nearest_centre(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for every row of X (squared Euclidean distance): from the
+    differences when they fit in memory, else from the expansion |x|^2 - 2 x.c + |c|^2."""
+    if X.shape[0] * C.shape[0] * X.shape[1] < 5e7:
+        return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
+    d2 = (X ** 2).sum(1)[:, None] - 2 * X @ C.T + (C ** 2).sum(1)[None]
+    return d2.argmin(1)
+
+
+def mixture_rows(model: Model, env: dict, name: str) -> np.ndarray | None:
+    """The data a discrete latent allocates: the observed children of ``name`` that share its
+    (single) plate, one row per element; None when there are none."""
+    from ..graph.model_graph import ModelGraph
+    v = model.variables[name]
+    if len(v.plates) != 1:
+        return None
+    rows = []
+    for c in ModelGraph(model).children(name):
+        child = model.variables[c]
+        if child.observed and child.plates[:1] == v.plates and c in env:
+            arr = np.asarray(env[c], float)
+            rows.append(arr.reshape(arr.shape[0], -1))
+    return np.concatenate(rows, axis=1) if rows else None
+
+
+def mixture_start(program, S: dict, rng: np.random.Generator, init: dict | None) -> list[str]:
+    """Start every chain of a mixture in one labelling: allocations from k-means++ centres
+    (drawn afresh per chain, so chains still start apart) sorted by their coordinates, then one
+    draw of the global unknowns given them.  Components are thus numbered in the order of their
+    locations in every chain, which keeps chains from settling on different labellings.
+
+    Applies to each discrete latent that selects components (``labelled_by``) and has observed
+    children in its plate, unless ``init`` sets it or one of its components.  Returns the
+    latents so started."""
+    from .pointwise import n_states
+    from .results import labelled_by
+
+    init = init or {}
+    started = []
+    for z, comps in labelled_by(program.model).items():
+        if z in init or any(c in init for c in comps) or not program.d.graph.is_local(z):
+            continue
+        X = mixture_rows(program.model, program.env, z)
+        K = n_states(program.model.variables[z])
+        if X is None or not K or len(X) < K:
+            continue
+        for c in range(S[z].shape[0]):
+            C = kmeans_plusplus_centres(X, K, rng)
+            C = C[np.lexsort(C.T[::-1])]                 # components in the order of their locations
+            S[z][c] = nearest_centre(X, C)
+        started.append(z)
+    if started:
+        for step in program.schedule:                    # the global unknowns given those allocations
+            if not program.d.graph.is_local(step.name):
+                step.run(S, rng)
+    return started

@@ -79,8 +79,9 @@ def _warn_label_switching(model, draws: dict, table) -> None:
             warnings.warn(f"the mixture components that {z!r} selects ({', '.join(bad)}) have R-hat above "
                           f"{RHAT_LIMIT} that ordering the components within each draw removes: the chains "
                           "settled on different labellings (label switching), so their summaries mix components. "
-                          "Summarise label-invariant quantities (sorted means, the log-likelihood), or start "
-                          "every chain from one ordering with init=.", LabelSwitchingWarning, stacklevel=3)
+                          "res.relabel() puts every draw in one labelling; or leave init= out of the "
+                          "components, so that every chain starts from location-ordered k-means++ allocations.",
+                          LabelSwitchingWarning, stacklevel=3)
 
 
 class GibbsResult:
@@ -90,6 +91,22 @@ class GibbsResult:
         self.program, self.draws, self.sample_stats, self.seed = program, draws, stats, seed
         self.model, self.schedule = program.model, program.schedule
         self.derivation = program.d
+        self.prior_state = None          # set by sample_prior_predictive()
+        self.coords: dict = {}           # labels of pandas or xarray data, by dimension
+
+    def __getstate__(self):
+        """Pickled without the compiled program (generated functions); it is rebuilt on load."""
+        from .persist import program_record
+        state = dict(self.__dict__)
+        state["program"] = program_record(self.program)
+        state["schedule"] = None
+        return state
+
+    def __setstate__(self, state):
+        from .persist import rebuild_program
+        self.__dict__.update(state)
+        self.program = rebuild_program(state["program"])
+        self.schedule = self.program.schedule
 
     @property
     def chains(self) -> int:
@@ -99,36 +116,47 @@ class GibbsResult:
     def n_draws(self) -> int:
         return next(iter(self.draws.values())).shape[1] if self.draws else 0
 
-    def _dims(self, names):
-        dims, coords = {}, {}
-        for name in names:
-            v = self.model.variables[name]
-            dims[name] = [p.name for p in v.plates] + [f"{name}_dim_{i}" for i in range(len(v.event_shape))]
-            for p in v.plates:
-                coords[p.name] = np.arange(self.program.sizes[p.name])
-        return dims, coords
+    def to_arviz(self, log_likelihood: bool = True, posterior_predictive: bool = True, seed=None):
+        """An ArviZ InferenceData with the groups ArviZ's functions read: posterior,
+        log_likelihood (pointwise; a mixture's allocation summed out), posterior_predictive,
+        prior and prior_predictive (after ``sample_prior_predictive()``), observed_data,
+        constant_data and sample_stats.  ``az.loo``, ``az.waic``, ``az.compare``,
+        ``az.plot_ppc``, ``az.plot_trace`` and ``az.plot_pair`` take it as it is.  Dimensions
+        are named after plates; coordinates come from pandas or xarray labels in the data."""
+        from .arviz_export import gibbs_inference_data
+        return gibbs_inference_data(self, log_likelihood, posterior_predictive, seed)
 
-    def to_arviz(self):
-        """An ArviZ InferenceData: posterior, observed data, constant data and sample stats."""
-        import arviz as az
+    def sample_prior_predictive(self, draws: int = 500, seed=None):
+        """Draws from the prior and the prior predictive at this data's constants and plate sizes;
+        kept for ``to_arviz()`` (groups ``prior`` and ``prior_predictive``) and returned as
+        ``InferenceData`` with those groups."""
+        from .arviz_export import prior_groups, to_inference_data
+        from .prior import sample_prior_batched
+        if int(draws) != draws or draws < 1:
+            raise ModelError(f"draws={draws!r} must be a positive integer")
+        rng = np.random.default_rng(self.seed if seed is None else seed)
+        self.prior_state = sample_prior_batched(self.model, self.program.env, self.program.sizes, int(draws), rng)
+        return to_inference_data(self.model, self.program.sizes, prior_groups(self.model, self.prior_state), {}, {},
+                                 getattr(self, "coords", {}))
 
-        observed = {v.name: np.asarray(self.program.env[v.name]) for v in self.model.observed}
-        consts = {c: np.asarray(self.program.env[c]) for c in self.model.consts}
-        dims, coords = self._dims(list(self.draws) + list(observed))
-        for c in self.model.consts.values():
-            dims[c.name] = [p.name for p in c.plates] + [f"{c.name}_dim_{i}" for i in
-                                                         range(consts[c.name].ndim - len(c.plates))]
-        return az.from_dict(posterior=self.draws, observed_data=observed, constant_data=consts,
-                            sample_stats=self.sample_stats or None, dims=dims, coords=coords)
+    def _posterior_idata(self):
+        return self.to_arviz(log_likelihood=False, posterior_predictive=False)
 
     def summary(self, var_names=None, hdi_prob: float = 0.94, **kwargs):
         """ArviZ's summary table: mean, sd, HDI, MCSE, bulk and tail ESS, R-hat."""
         import arviz as az
 
         names = var_names or [n for n in self.draws if not self.model.variables[n].is_discrete]
-        table = az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
+        table = az.summary(self._posterior_idata(), var_names=names, hdi_prob=hdi_prob, **kwargs)
         _warn_label_switching(self.model, self.draws, table)
         return table
+
+    def relabel(self, pivot=None, order: str | None = None):
+        """The draws with a mixture's components put in one labelling: each draw's components
+        assigned to a pivot's (default), or ``order="mu"``: sorted by ``mu`` within each draw (an
+        ordering constraint imposed after sampling); see ``lvmdsl.runtime.relabel``."""
+        from .relabel import relabel_result
+        return relabel_result(self, pivot, order)
 
     # ----------------------------------------------------------------- prediction
     def _flat_draws(self):
@@ -164,13 +192,52 @@ class GibbsResult:
             out[name] = np.concatenate(parts).reshape((self.chains, self.n_draws) + parts[0].shape[1:])
         return out
 
-    def predict(self, new_data: dict, var_names=None) -> dict:
-        """Posterior predictive mean and variance of observed variables at new inputs.
+    def predict_proba(self, new_data, latent: str | None = None) -> np.ndarray:
+        """p(z_n = k | x_n) at new points for a discrete local latent z (a mixture's allocation):
+        p(z_n = k | x_n, theta) averaged over the posterior draws of theta, ``(*z plates, K)``.
 
+        ``new_data`` gives the observed children of z at the new points (a dict or a DataFrame);
+        ``latent`` names z when the model has several."""
+        from ..frontend.data import as_data_dict
+        from .pointwise import latent_probabilities
+        u = self._discrete_latent(latent)
+        data = {k: v for k, v in self.program.env.items() if k in self.model.consts}
+        data.update(as_data_dict(new_data))
+        env, sizes = bind_data(self.model, data, require_observed=False)
+        return latent_probabilities(self.model, u, env, sizes, self._flat_draws())
+
+    def _discrete_latent(self, latent):
+        from .pointwise import local_discrete_latents
+        found = local_discrete_latents(self.model)
+        names = [u.name for u in found]
+        if latent is None:
+            if len(found) != 1:
+                raise ModelError(f"give latent=... (the discrete latents a new point's data inform are "
+                                 f"{', '.join(names) or 'none'})")
+            return found[0]
+        if latent not in names:
+            raise ModelError(f"{latent!r} is not a discrete latent that observed data select (those are "
+                             f"{', '.join(names) or 'none'})")
+        return found[names.index(latent)]
+
+    def predict(self, new_data, var_names=None) -> dict:
+        """Predictions at new points.
+
+        When ``new_data`` gives every observed variable (new data points), the posteriors of the
+        discrete local latents there: ``{z: Distribution}`` (Categorical with ``params["p"]``
+        from ``predict_proba``; ``.mode()`` gives the labels), as ``EMResult.predict`` does.
+        Otherwise the posterior predictive mean and variance of observed variables at new inputs:
         ``new_data`` gives constants (and plate sizes through them) for the new points, e.g. the
         ``row``/``col`` of held-out matrix entries.  Returns ``{name: {"mean": ..., "var": ...}}``
         by the laws of total expectation and variance over the draws.
         """
+        from ..families import Distribution, get_family
+        from ..frontend.data import as_data_dict
+        from .pointwise import local_discrete_latents
+        new_data = as_data_dict(new_data)
+        latents = local_discrete_latents(self.model)
+        if var_names is None and latents and all(v.name in new_data for v in self.model.observed):
+            return {u.name: Distribution(get_family("Categorical"), {"p": self.predict_proba(new_data, u.name)}) for u in latents}
         names = list(var_names or [v.name for v in self.model.observed])
         self._needs(names)
         data = {k: v for k, v in self.program.env.items() if k in self.model.consts}
