@@ -27,9 +27,9 @@ def main() -> None:
                                 ("Matrix factorisation (rank 2)", lambda: matrix_factorisation(4, 3, 2), ["u", "tau"]),
                                 ("Pumps (alpha not conjugate)", pumps, ["theta", "beta", "alpha"])]:
         d = lv.derive(build())
-        parts.append(f"## {title}\n\n```\n{d}\n```\n")
+        parts.append(f"## {title}\n\n```text\n{d}\n```\n")
         for n in names:
-            parts.append(f"```\n{d.explain(n)}\n```\n")
+            parts.append(f"```text\n{d.explain(n)}\n```\n")
     (HERE / "derivations.md").write_text("\n".join(parts))
 
 
