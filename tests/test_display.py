@@ -1,0 +1,131 @@
+"""Notebook displays: every user-facing object has a rich repr, the EM derivation's LaTeX has its
+E- and M-steps, and a user's name never prints as a mathematical constant."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import lvmdsl as lv
+from lvmdsl.demo import synthetic_gmm
+from lvmdsl.explain.display import scalar_m_step
+from lvmdsl.explain.notation import show_latex
+
+
+def mixture(weights="pi", K=3):
+    with lv.Model("gmm") as m:
+        w = lv.Dirichlet(weights, alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.Normal("mu", mean=0.0, var=100.0)
+            tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=w)
+            lv.Normal("x", mean=mu[z], precision=tau[z], observed=True)
+    return m
+
+
+def balanced(s: str) -> bool:
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", s):
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_every_user_facing_object_has_a_rich_repr():
+    m = mixture()
+    x, _ = synthetic_gmm(200, seed=0)
+    d = lv.derive(m)
+    e = lv.derive(m, method="em")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = lv.infer(m, data={"x": x}, draws=50, tune=20, chains=2, seed=0, progress=False)
+        fit = lv.infer(m, data={"x": x}, method="em", seed=0, progress=False)
+    objects = {"model": m, "conditional": d["mu"], "derivation": d, "em derivation": e,
+               "schedule": res.schedule, "gibbs result": res, "em result": fit, "table": lv.conjugacy_table()}
+    for what, obj in objects.items():
+        md = obj._repr_markdown_()
+        assert isinstance(md, str) and md.strip(), what
+        for maths in re.findall(r"\$\$(.*?)\$\$", md, flags=re.S):
+            assert balanced(maths), (what, maths[:200])
+    assert "| `x` | `Normal(mean=mu[z], precision=tau[z])` | n (N) | observed |" in m._repr_markdown_()
+    assert "conjugate Normal" in res.schedule._repr_markdown_()
+    # the result tables show the draws' own means and the estimates themselves
+    assert np.array2string(res.draws["tau"].mean((0, 1)), precision=4, separator=", ",
+                           suppress_small=True) in res._repr_markdown_()
+    assert f"{fit.loglik[-1]:.6g}" in fit._repr_markdown_()
+
+
+def test_non_conjugate_conditional_has_a_display():
+    with lv.Model("logistic") as m:
+        w = lv.Normal("w", mean=0.0, var=1.0)
+        with lv.plate("n", "N"):
+            t = lv.Const("t", shape=())
+            lv.Bernoulli("y", p=lv.sigmoid(w * t), observed=True)
+    md = lv.derive(m)["w"]._repr_markdown_()
+    assert "not conjugate" in md and "slice sampler" in md
+
+
+def test_em_latex_has_q_e_step_and_m_step_solutions():
+    e = lv.derive(mixture(), method="em")
+    tex = e._repr_latex_()
+    assert tex.startswith("$$") and balanced(tex)
+    q, rest = tex.split(r"\textbf{E-step}")
+    estep, mstep = rest.split(r"\textbf{M-step}")
+    assert r"Q(\theta" in q
+    assert r"{z}_{n} \mid \text{rest} &\sim \mathrm{Categorical}" in estep
+    for p in ("\\boldsymbol{\\pi}", "{\\mu}_{k}", "{\\tau}_{k}"):
+        assert rf"\hat{{{p}}}" in mstep, p
+    assert r"\frac{\eta^{(\boldsymbol{\pi})}_k}{\sum_j \eta^{(\boldsymbol{\pi})}_j}" in mstep
+
+
+def test_scalar_m_step_solutions_are_the_map_estimates():
+    """The displayed solution, with E[eta] put in, is the textbook MAP update: for mu[k] under
+    Normal(0, 100) the weighted mean tau S1 / (tau S0 + 1/100), for tau[k] under Gamma(1, 1)
+    (S0 / 2) / (sum r (x - mu)^2 / 2 + 1), with S0 = sum_n r[n,k] and S1 = sum_n r[n,k] x[n]."""
+    e = lv.derive(mixture(), method="em")
+    rng = np.random.default_rng(3)
+    N = 4
+    x, r = rng.normal(size=N), rng.dirichlet(np.ones(3), size=N)
+    mu_k, tau_k, k = 0.7, 1.9, 1
+    for name in ("mu", "tau"):
+        c = e.d[name]
+        ms = e.m_step(name)
+        etas = [sp.Symbol(f"eta{i}") for i in range(len(ms["eta"]))]
+        (sol,) = scalar_m_step(c, etas)
+        expr = sol.xreplace(dict(zip(etas, ms["eta"])))
+        expr = expr.subs({s: {"N": N, "k": k}[s.name] for s in expr.free_symbols if s.name in ("N", "k")})
+        expr = expr.replace(lambda a: isinstance(a, sp.Sum), lambda a: sp.Add(
+            *[a.function.subs(a.limits[0][0], i) for i in range(int(a.limits[0][1]), int(a.limits[0][2]) + 1)]))
+        values = {}
+        for a in expr.atoms(sp.Indexed):
+            idx = [int(i) for i in a.indices]
+            values[a] = {"r_z": lambda: r[idx[0], idx[1]], "x": lambda: x[idx[0]],
+                         "mu": lambda: mu_k, "tau": lambda: tau_k}[str(a.base)]()
+        got = float(expr.xreplace(values))
+        S0, S1 = r[:, k].sum(), (r[:, k] * x).sum()
+        want = (tau_k * S1 / (tau_k * S0 + 1 / 100) if name == "mu"
+                else (S0 / 2) / ((r[:, k] * (x - mu_k) ** 2).sum() / 2 + 1))
+        assert got == pytest.approx(want, rel=1e-12), name
+
+
+def test_names_that_are_constants_print_distinctly():
+    """A model whose weights are called ``pi`` prints like the same model with weights ``w``,
+    with the user's pi in bold: the constant pi keeps its glyph and nothing else changes."""
+    with_pi = lv.derive(mixture("pi")).to_latex()
+    with_w = lv.derive(mixture("w")).to_latex()
+    user = with_pi.count(r"\boldsymbol{\pi}")
+    assert user > 0 and user == len(re.findall(r"(?<![A-Za-z\\])w(?![A-Za-z])", with_w))
+    constant = len(re.findall(r"(?<!\\boldsymbol\{)\\pi", with_pi))
+    assert constant == len(re.findall(r"\\pi", with_w)) > 0
+    assert with_pi.startswith(r"\begin{aligned}\boldsymbol{\pi} \mid")
+    for name in ("e", "E", "I", "gamma"):
+        assert show_latex(sp.Symbol(name)).startswith(r"\boldsymbol{"), name
+    assert show_latex(sp.pi) == r"\pi" and show_latex(sp.exp(sp.Symbol("x"))) == "e^{x}"
+    for name in ("mu", "alpha", "x", "i", "k"):
+        assert "boldsymbol" not in show_latex(sp.Symbol(name)), name
