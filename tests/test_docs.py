@@ -89,3 +89,24 @@ def test_block_parser_sees_the_rules(tmp_path):
     page.write_text("x\n```python\na = 1\n```\n<!-- norun -->\n\n```bash\nrm -rf /\n```\n```\nplain\n```\n")
     got = [(b.line, b.language, b.source, b.norun) for b in blocks(page)]
     assert got == [(2, "python", "a = 1\n", False), (7, "bash", "rm -rf /\n", True), (10, "", "plain\n", False)]
+
+
+def test_every_infer_argument_is_documented():
+    """Each parameter of lv.infer is described in its docstring and in the argument table of
+    docs/gibbs.md or docs/em.md."""
+    import inspect
+
+    import lvmdsl as lv
+
+    params = list(inspect.signature(lv.infer).parameters)
+    assert len(params) >= 24
+    doc = inspect.getdoc(lv.infer)
+    tables = (ROOT / "docs" / "gibbs.md").read_text() + (ROOT / "docs" / "em.md").read_text()
+    rows = set(re.findall(r"^\| `(\w+)` \|", tables, flags=re.M))
+    prose = set(re.findall(r"`(\w+)`", tables))
+    for p in params:
+        assert f"``{p}``" in doc, f"lv.infer docstring does not describe {p!r}"
+        assert p in rows or p in prose, f"docs/gibbs.md and docs/em.md do not describe {p!r}"
+    assert {"draws", "tune", "chains", "thin", "keep", "strict", "lp"} <= rows
+    assert {"latent", "params", "max_iter", "tol", "restarts", "chunk", "batch_size", "kappa", "anneal",
+            "mc_draws", "mc_burn"} <= rows
