@@ -76,22 +76,38 @@ def trace(res, var_names=None, max_elements: int = 4, path=None):
 
 
 def loglik_path(fit, path=None):
-    """Log-likelihood per EM iteration for every restart, and the best restart's increase."""
+    """Log-likelihood per EM iteration for every restart, and the best restart's increase.
+
+    For ``online_em`` each step's value is its minibatch's log-likelihood scaled to the whole
+    data (noisy by nature, so no increase panel), and the last point is the exact
+    log-likelihood of the whole data at the final estimates."""
     plt = _pyplot()
     all_ll = np.atleast_2d(np.asarray(getattr(fit, "all_loglik", fit.loglik), float))
     best = np.asarray(fit.loglik, float)
     if not np.isfinite(best).any():
         raise ModelError(f"this {fit.method} result has no log-likelihood to plot (Monte Carlo EM does not compute it)")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    online = fit.method == "online_em"
+    if online:
+        fig, top = plt.subplots(figsize=(7, 4))
+    else:
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]})
     others = [ll for r, ll in enumerate(all_ll) if r != getattr(fit, "best", 0)]
     for i, ll in enumerate(others):
         ok = np.isfinite(ll)
         top.plot(np.flatnonzero(ok), ll[ok], color="0.6", lw=1, label="other restarts" if i == 0 else None)
-    top.plot(np.arange(best.size), best, color="C0", lw=2, marker="o", ms=3, label="best restart")
+    if online:
+        top.plot(np.arange(best.size - 1), best[:-1], color="C0", lw=0.8,
+                 label="minibatch log-likelihood x (N / batch size)")
+        top.axhline(best[-1], color="k", lw=1.5, ls="--", label="whole data at the final estimates")
+    else:
+        top.plot(np.arange(best.size), best, color="C0", lw=2, marker="o", ms=3, label="best restart")
     top.set_ylabel("log-likelihood" + (" + log-prior" if _is_map(fit) else ""))
-    top.set_title(f"{fit.model.name}: {fit.method}, {'converged' if fit.converged else 'not converged'} "
-                  f"after {fit.n_iter} iterations")
+    top.set_title(f"{fit.model.name}: {fit.method}, " + (f"{fit.n_iter} minibatch steps" if online else
+                  f"{'converged' if fit.converged else 'not converged'} after {fit.n_iter} iterations"))
     top.legend(loc="lower right", fontsize="small")
+    if online:
+        top.set_xlabel("minibatch step")
+        return _finish(fig, path)
     gain = np.diff(best)
     it = np.arange(1, best.size)
     pos = gain > 0
@@ -126,9 +142,14 @@ def ppc(res, name: str | None = None, n_replicates: int = 50, seed: int = 0, pat
     if res.model.variables[name].is_discrete:
         values = np.arange(int(min(y.min(), rep.min())), int(max(y.max(), rep.max())) + 1)
         freq = np.stack([(r[:, None] == values).mean(0) for r in rep])
-        ax.vlines(values, np.quantile(freq, 0.05, axis=0), np.quantile(freq, 0.95, axis=0), color="C1", lw=6,
-                  alpha=0.5, label="replicated, 90% band")
+        lo, hi = np.quantile(freq, [0.05, 0.95], axis=0)
+        ax.bar(values, hi - lo, bottom=lo, width=0.6, color="C1", alpha=0.5, label="replicated, 90% band")
         ax.plot(values, (y[:, None] == values).mean(0), "ko", label="observed")
+        if values.size <= 20:
+            ax.set_xticks(values)
+        else:
+            from matplotlib.ticker import MaxNLocator
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("frequency")
     else:
         lo, hi = np.quantile(np.concatenate([y, rep.ravel()]), [0.001, 0.999])

@@ -81,3 +81,14 @@ def test_ppc_continuous_and_discrete(fits, tmp_path):
     assert np.allclose(pts.get_ydata(), [(y == v).mean() for v in values])
     with pytest.raises(lv.ModelError, match="not an observed variable"):
         lp.ppc(r, "rate")
+
+
+def test_online_em_path_shows_minibatch_values_and_the_final_log_likelihood(fits, tmp_path):
+    m, x, _, _ = fits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = lv.infer(m, data={"x": x}, method="online_em", batch_size=100, max_iter=20, seed=0, progress=False)
+    fig = lp.loglik_path(fit, path=tmp_path / "online.png")
+    assert saved(tmp_path / "online.png") and len(fig.axes) == 1
+    steps, final = fig.axes[0].lines[-2], fig.axes[0].lines[-1]
+    assert np.array_equal(steps.get_ydata(), fit.loglik[:-1]) and final.get_ydata()[0] == fit.loglik[-1]
