@@ -129,3 +129,19 @@ def test_names_that_are_constants_print_distinctly():
     assert show_latex(sp.pi) == r"\pi" and show_latex(sp.exp(sp.Symbol("x"))) == "e^{x}"
     for name in ("mu", "alpha", "x", "i", "k"):
         assert "boldsymbol" not in show_latex(sp.Symbol(name)), name
+
+
+def test_gibbs_result_display_gives_arviz_convergence_figures():
+    import arviz as az
+
+    with lv.Model("normal") as m:
+        mu = lv.Normal("mu", mean=0.0, var=10.0)
+        with lv.plate("n", "N"):
+            lv.Normal("y", mean=mu, var=1.0, observed=True)
+    y = np.random.default_rng(0).normal(1.0, 1.0, size=50)
+    res = lv.infer(m, data={"y": y}, draws=200, tune=50, chains=3, seed=0, progress=False)
+    row = [r for r in res._repr_markdown_().splitlines() if r.startswith("| `mu`")][0]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    table = az.summary(res.to_arviz(), var_names=["mu"])
+    assert float(cells[4]) == pytest.approx(float(table["r_hat"].iloc[0]), abs=0.011)
+    assert float(cells[5]) == pytest.approx(float(table["ess_bulk"].iloc[0]), abs=1.0)

@@ -167,14 +167,29 @@ def _fmt(a) -> str:
     return shown if a.ndim else f"{a.item():.6g}"
 
 
+def _convergence(d: np.ndarray) -> tuple[str, str]:
+    """(max R-hat, min bulk ESS) over the elements of one unknown's draws (ArviZ's estimators)."""
+    import arviz as az
+
+    if d.shape[1] < 4:
+        return "-", "-"
+    ds = az.convert_to_dataset({"v": d})
+    rhat = float(np.nanmax(az.rhat(ds)["v"].values)) if d.shape[0] > 1 else float("nan")
+    ess = float(np.nanmin(az.ess(ds, method="bulk")["v"].values))
+    return ("-" if not np.isfinite(rhat) else f"{rhat:.3f}"), f"{ess:.0f}"
+
+
 def gibbs_result_markdown(res) -> str:
-    """Shape, posterior mean and sd of every stored unknown (flattened), without ArviZ's cost;
-    ``res.summary()`` gives ESS and R-hat."""
-    lines = [f"**Gibbs draws of `{res.model.name}`**: {res.chains} chains x {res.n_draws} draws "
-             f"(`res.summary()` for ESS and R-hat)", "", "| unknown | shape | mean | sd |", "|---|---|---|---|"]
+    """Shape, posterior mean and sd of every stored unknown (flattened), with the largest R-hat
+    and the smallest bulk ESS over its elements (continuous unknowns); ``res.summary()`` gives
+    them per element."""
+    lines = [f"**Gibbs draws of `{res.model.name}`**: {res.chains} chains x {res.n_draws} draws",
+             "", "| unknown | shape | mean | sd | max R-hat | min bulk ESS |", "|---|---|---|---|---|---|"]
     for name, d in res.draws.items():
         d = np.asarray(d, float)
-        lines.append(f"| {_code(name)} | {d.shape[2:]} | {_fmt(d.mean((0, 1)))} | {_fmt(d.std((0, 1)))} |")
+        rhat, ess = ("-", "-") if res.model.variables[name].is_discrete else _convergence(d)
+        lines.append(f"| {_code(name)} | {d.shape[2:]} | {_fmt(d.mean((0, 1)))} | {_fmt(d.std((0, 1)))} "
+                     f"| {rhat} | {ess} |")
     return "\n".join(lines)
 
 
