@@ -84,34 +84,48 @@ def test_em_latex_has_q_e_step_and_m_step_solutions():
     assert r"\frac{\eta^{(\boldsymbol{\pi})}_k}{\sum_j \eta^{(\boldsymbol{\pi})}_j}" in mstep
 
 
-def test_scalar_m_step_solutions_are_the_map_estimates():
-    """The displayed solution, with E[eta] put in, is the textbook MAP update: for mu[k] under
+def _m_step_value(e, name, x, r, state, k):
+    """The displayed M-step solution of ``name`` with E[eta] put in, at responsibilities ``r``."""
+    ms = e.m_step(name)
+    etas = [sp.Symbol(f"eta{i}") for i in range(len(ms["eta"]))]
+    (sol,) = scalar_m_step(e.d[name], etas)
+    expr = sol.xreplace(dict(zip(etas, ms["eta"])))
+    expr = expr.subs({s: {"N": len(x), "k": k}[s.name] for s in expr.free_symbols if s.name in ("N", "k")})
+    expr = expr.replace(lambda a: isinstance(a, sp.Sum), lambda a: sp.Add(
+        *[a.function.subs(a.limits[0][0], i) for i in range(int(a.limits[0][1]), int(a.limits[0][2]) + 1)]))
+    values = {}
+    for a in expr.atoms(sp.Indexed):
+        idx = [int(i) for i in a.indices]
+        values[a] = r[idx[0], idx[1]] if str(a.base) == "r_z" else (x[idx[0]] if str(a.base) == "x"
+                                                                       else state[str(a.base)])
+    return float(expr.xreplace(values))
+
+
+def test_scalar_m_step_solutions_are_the_textbook_updates():
+    """The displayed solution, with E[eta] put in, is the textbook update.  MAP: for mu[k] under
     Normal(0, 100) the weighted mean tau S1 / (tau S0 + 1/100), for tau[k] under Gamma(1, 1)
-    (S0 / 2) / (sum r (x - mu)^2 / 2 + 1), with S0 = sum_n r[n,k] and S1 = sum_n r[n,k] x[n]."""
-    e = lv.derive(mixture(), method="em")
+    (S0 / 2) / (sum r (x - mu)^2 / 2 + 1), with S0 = sum_n r[n,k] and S1 = sum_n r[n,k] x[n].
+    Maximum likelihood (lv.Param): mu[k] = S1 / S0 and var[k] = sum r (x - mu)^2 / S0."""
     rng = np.random.default_rng(3)
-    N = 4
-    x, r = rng.normal(size=N), rng.dirichlet(np.ones(3), size=N)
+    x, r = rng.normal(size=4), rng.dirichlet(np.ones(3), size=4)
     mu_k, tau_k, k = 0.7, 1.9, 1
-    for name in ("mu", "tau"):
-        c = e.d[name]
-        ms = e.m_step(name)
-        etas = [sp.Symbol(f"eta{i}") for i in range(len(ms["eta"]))]
-        (sol,) = scalar_m_step(c, etas)
-        expr = sol.xreplace(dict(zip(etas, ms["eta"])))
-        expr = expr.subs({s: {"N": N, "k": k}[s.name] for s in expr.free_symbols if s.name in ("N", "k")})
-        expr = expr.replace(lambda a: isinstance(a, sp.Sum), lambda a: sp.Add(
-            *[a.function.subs(a.limits[0][0], i) for i in range(int(a.limits[0][1]), int(a.limits[0][2]) + 1)]))
-        values = {}
-        for a in expr.atoms(sp.Indexed):
-            idx = [int(i) for i in a.indices]
-            values[a] = {"r_z": lambda: r[idx[0], idx[1]], "x": lambda: x[idx[0]],
-                         "mu": lambda: mu_k, "tau": lambda: tau_k}[str(a.base)]()
-        got = float(expr.xreplace(values))
-        S0, S1 = r[:, k].sum(), (r[:, k] * x).sum()
-        want = (tau_k * S1 / (tau_k * S0 + 1 / 100) if name == "mu"
-                else (S0 / 2) / ((r[:, k] * (x - mu_k) ** 2).sum() / 2 + 1))
-        assert got == pytest.approx(want, rel=1e-12), name
+    S0, S1, SS = r[:, k].sum(), (r[:, k] * x).sum(), (r[:, k] * (x - mu_k) ** 2).sum()
+    e = lv.derive(mixture(), method="em")
+    state = {"mu": mu_k, "tau": tau_k}
+    assert _m_step_value(e, "mu", x, r, state, k) == pytest.approx(tau_k * S1 / (tau_k * S0 + 1 / 100), rel=1e-12)
+    assert _m_step_value(e, "tau", x, r, state, k) == pytest.approx((S0 / 2) / (SS / 2 + 1), rel=1e-12)
+    with lv.Model("ml") as m:
+        pi = lv.Param("pi", shape=(3,), constraint="simplex")
+        with lv.plate("k", 3):
+            mu = lv.Param("mu")
+            var = lv.Param("var", constraint="positive")
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.Normal("x", mean=mu[z], var=var[z], observed=True)
+    e = lv.derive(m, method="em")
+    state = {"mu": mu_k, "var": 0.4}
+    assert _m_step_value(e, "mu", x, r, state, k) == pytest.approx(S1 / S0, rel=1e-12)
+    assert _m_step_value(e, "var", x, r, state, k) == pytest.approx(SS / S0, rel=1e-12)
 
 
 def test_names_that_are_constants_print_distinctly():
