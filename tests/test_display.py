@@ -159,3 +159,18 @@ def test_gibbs_result_display_gives_arviz_convergence_figures():
     table = az.summary(res.to_arviz(), var_names=["mu"])
     assert float(cells[4]) == pytest.approx(float(table["r_hat"].iloc[0]), abs=0.011)
     assert float(cells[5]) == pytest.approx(float(table["ess_bulk"].iloc[0]), abs=1.0)
+
+
+def test_em_display_of_a_parameter_without_a_closed_form_m_step():
+    with lv.Model("gamma_mixture") as m:
+        pi = lv.Param("pi", shape=(2,), constraint="simplex")
+        with lv.plate("k", 2):
+            a = lv.Param("a", constraint="positive")
+            b = lv.Param("b", constraint="positive")
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.Gamma("x", shape=a[z], rate=b[z], observed=True)
+    tex = lv.derive(m, method="em")._repr_latex_()
+    assert balanced(tex)
+    mstep = tex.split(r"\textbf{M-step}")[1]
+    assert r"&\text{no closed form" in mstep and r"generalised EM" in mstep and r"\hat{{b}_{k}}" in mstep
