@@ -34,6 +34,19 @@ def matrix_factorisation(n_rows: int = 20, n_cols: int = 15, rank: int = 3, tau_
     return m
 
 
+def bayes_full_mixture(K: int = 3, D: int = 2):
+    """Gaussian mixture with a mean and a full precision matrix per component (Normal and Wishart priors)."""
+    with lv.Model("bayes_full_mixture") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.MultivariateNormal("mu", mean=np.zeros(D), precision=0.1 * np.eye(D))
+            lam = lv.Wishart("lam", df=D + 2.0, scale=np.eye(D))
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.MultivariateNormal("x", mean=mu[z], precision=lam[z], observed=True)
+    return m
+
+
 def logistic_regression(D: int = 3):
     """Logistic regression: the weights are not conjugate (the derivation says which term)."""
     with lv.Model("logreg") as m:
@@ -53,5 +66,6 @@ MODELS = {
     "linear_regression_D20": lambda: linear_regression(20),
     "matrix_factorisation": matrix_factorisation,
     "logistic_regression": logistic_regression,
+    "bayes_full_mixture": bayes_full_mixture,
     "pumps": pumps,
 }

@@ -14,10 +14,11 @@ from .runtime.results import LabelSwitchingWarning
 globals().update(distribution_constructors())
 
 from .explain.table import conjugacy_table  # noqa: E402  (needs the constructors above)
+from .graph.diagram import graph  # noqa: E402  (lv.graph(m): the plate diagram; the subpackage stays lvmdsl.graph.*)
 
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table", "graph",
            "prior_predictive", "FallbackWarning", "LabelSwitchingWarning", "EMWarning",
            *distribution_constructors()]

@@ -16,15 +16,48 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
           keep=None, strict: bool = False, lp: bool = True, latent=None, params=None, max_iter: int = 500,
           tol: float = 1e-8, restarts: int = 1, anneal=None, batch_size: int = 1000, kappa: float = 0.6,
           chunk: int | None = None, mc_draws: int = 20, mc_burn: int = 5):
-    """Run inference on ``model`` given ``data``.
+    """Run inference on ``model`` given ``data``: derive, compile and run the chosen algorithm.
 
-    ``data``: a dict of arrays by name, or a pandas DataFrame whose columns are named after the
-    observed variables and constants (pandas and xarray labels become ArviZ coordinates).
+    Common arguments:
 
-    ``method="gibbs"``: a Gibbs sampler assembled from the derived complete conditionals, with
-    ``chains`` chains batched in one vectorised sweep; returns a ``GibbsResult``.  ``keep`` lists
-    the unknowns whose draws are stored (default: all); ``strict=True`` refuses fallback
-    samplers; ``lp=False`` skips the per-draw log-joint in the sample stats.
+    - ``model``: the ``lv.Model``.
+    - ``data``: ``{name: array}`` for the observed variables and constants, or a pandas DataFrame
+      whose columns are named after them (pandas and xarray labels become ArviZ coordinates); a
+      plate whose size is a name (``"N"``) takes it from the data.
+    - ``method``: ``"gibbs"`` (default) or one of the EM methods ``"em"``, ``"ecm"``,
+      ``"online_em"``, ``"mcem"``, ``"annealed_em"``.
+    - ``seed``: seed of the ``numpy.random.Generator`` behind every random draw.
+    - ``init``: ``{name: value}`` starting values, one for every chain (or restart), or one per
+      chain (restart) on a leading axis; by default Gibbs starts each chain from a prior draw (a
+      mixture's chains from k-means++ allocations) and EM from k-means++ or neutral values.
+    - ``progress``: show a tqdm progress bar.
+
+    Gibbs sampling (``method="gibbs"``; returns a ``GibbsResult``): a sampler assembled from the
+    derived complete conditionals, all chains batched in one vectorised sweep.
+
+    - ``draws`` (2000): kept draws per chain; ``tune`` (500): warm-up sweeps, discarded (the
+      slice-sampler widths adapt during them); ``chains`` (4); ``thin`` (1): keep every
+      ``thin``-th sweep.
+    - ``keep``: names of the unknowns whose draws are stored (default: all).
+    - ``strict``: ``True`` refuses slice-sampler fallbacks (an error instead of a ``FallbackWarning``).
+    - ``lp``: ``False`` skips the per-draw log-joint in the sample stats.
+
+    EM and its variants (returns an ``EMResult``, or an ``MCEMResult`` for ``"mcem"``):
+
+    - ``latent`` / ``params``: names that override the default split (unknowns inside a data
+      plate are latent, the others parameters).
+    - ``max_iter`` (500): iterations (minibatch steps for ``"online_em"``); ``tol`` (1e-8): stop
+      when the relative change of the log-likelihood falls below it.
+    - ``restarts`` (1): starts run together on a batch axis; the best final log-likelihood wins.
+    - ``chunk``: E-step chunk size over the data plate (``None``: from a 6 MB budget; ``0``: off).
+    - ``batch_size`` (1000), ``kappa`` (0.6): minibatch size and step size (1 + t)^-kappa of
+      ``"online_em"``.
+    - ``anneal``: inverse temperatures beta before beta = 1 for ``"annealed_em"`` (default 29
+      steps rising geometrically from 0.05).
+    - ``mc_draws`` (20), ``mc_burn`` (5): Gibbs draws of the latents per E-step, and the sweeps
+      discarded before them, for ``"mcem"``.
+
+    Arguments of the other method are ignored.  docs/gibbs.md and docs/em.md give the details.
     """
     from .runtime.user_warnings import at_user_line
     with at_user_line():                      # the library's warnings name the caller's line

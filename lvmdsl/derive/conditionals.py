@@ -155,6 +155,10 @@ class Conditional:
     def __repr__(self):
         return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
 
+    def _repr_markdown_(self):
+        from ..explain.display import conditional_markdown
+        return conditional_markdown(self)
+
 
 def tidy_sum(coef, limits) -> sp.Expr:
     """Sum of ``coef`` over ``limits`` with factors free of the summation indices pulled out.
@@ -206,6 +210,10 @@ class NonConjugate:
 
     def __repr__(self):
         return f"{self.name} | rest: not conjugate ({self.reason})"
+
+    def _repr_markdown_(self):
+        from ..explain.display import nonconjugate_markdown
+        return nonconjugate_markdown(self)
 
 
 def _mentions(f: Factor):

@@ -53,10 +53,12 @@ class EMDerivation:
         return em_latex(self)
 
     def _repr_latex_(self):
-        return "$$" + em_latex(self) + "$$"
+        from ..explain.display import em_latex as full      # Q, E-step, M-step E[eta] and solutions
+        return "$$" + full(self) + "$$"
 
     def _repr_markdown_(self):
-        return "```\n" + em_text(self) + "\n```"
+        from ..explain.display import em_markdown
+        return em_markdown(self)
 
     def source(self) -> str:
         """The generated numpy E- and M-steps."""

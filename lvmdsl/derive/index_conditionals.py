@@ -159,6 +159,10 @@ class IndexConditional:
     def __repr__(self):
         return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
 
+    def _repr_markdown_(self):
+        from ..explain.display import conditional_markdown
+        return conditional_markdown(self)
+
 
 class IndexNonConjugate:
     """An unknown without an exact conditional at the level of arrays, with the reason."""
@@ -181,6 +185,10 @@ class IndexNonConjugate:
 
     def __repr__(self):
         return f"{self.name} | rest: not conjugate ({self.reason})"
+
+    def _repr_markdown_(self):
+        from ..explain.display import nonconjugate_markdown
+        return nonconjugate_markdown(self)
 
 
 def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTable):

@@ -104,6 +104,27 @@ def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
     return [(k, shw(v)) for k, v in params.items()]
 
 
+def _pretty(e, fixed: dict | None = None):
+    """``e`` with the engine's fresh index symbols renamed i, j, k, ... (pattern ones by ``fixed``)."""
+    from ..symbolic.tensor import is_fresh
+    e = sp.sympify(e).xreplace(fixed or {})
+    taken = {x.name for x in e.free_symbols}
+    order = []
+    for node in sp.preorder_traversal(e):
+        if is_fresh(node) and node not in order:
+            order.append(node)
+    pool = (n for n in "ijlmpqruvw" if n not in taken)
+    return e.xreplace({x: sp.Symbol(next(pool), integer=True, nonnegative=True) for x in order})
+
+
+def _pattern_names(c) -> dict:
+    names, pool = {}, iter("abcdef")
+    for st in c.stats:
+        for x in st.symbols:
+            names[x] = sp.Symbol("s" if c.rule == "enumeration" else next(pool), integer=True, nonnegative=True)
+    return names
+
+
 def index_summary(c) -> str:
     if not c.conjugate:
         return f"{c.name} | rest: NOT CONJUGATE: {c.reason}"
@@ -122,22 +143,24 @@ def index_explain(c) -> str:
     out.append("")
     out.append("2. Log form, canonical: each factor's log-density as a sum of products over its indices:")
     for i, f in enumerate(c.factors):
-        body = " + ".join(show(t.to_sympy()) for t in f.terms[:6]) + (" + ..." if len(f.terms) > 6 else "")
+        body = " + ".join(show(_pretty(t.to_sympy())) for t in f.terms[:6]) + (" + ..." if len(f.terms) > 6 else "")
         out.append(f"   log p({f.name} | ...) = {body or '0'}")
     out.append("")
-    stats = ", ".join(show(s.expr) for s in c.stats)
+    pn = _pattern_names(c)
+    stats = ", ".join(show(_pretty(s.expr, pn)) for s in c.stats)
     if c.rule == "enumeration":
         out.append(f"3. {el} takes {c.n_states} values s: the coefficient of [{el} = s] is every factor at s.")
     else:
         out.append(f"3. The {c.prior_family.name} prior has sufficient statistics T = ({stats}), for symbolic indices.")
         out.append("   Each term is matched to a statistic; the coefficients, collected from each factor:")
         for f in c.factors:
-            parts = [f"{show(st.expr)}: {terms_linalg(merge(k), list(st.symbols))}" for st, k in zip(c.stats, f.coefficients) if k]
+            parts = [f"{show(_pretty(st.expr, pn))}: {terms_linalg(merge(k), list(st.symbols))}"
+                     for st, k in zip(c.stats, f.coefficients) if k]
             out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + _summed_over(c, f))
     out.append("")
     out.append(f"4. Natural parameters of {el} | rest, summed over the plates:")
     for st, text in zip(c.stats, natural_texts(c)):
-        out.append(f"   eta[{show(st.expr)}] = {text}")
+        out.append(f"   eta[{show(_pretty(st.expr, pn))}] = {text}")
     out.append("")
     out.append(f"5. {el} | rest ~ {c.family.name} with")
     for k, v in params_texts(c):
@@ -169,4 +192,7 @@ def index_latex(c) -> str:
     if not c.conjugate:
         return r"\text{%s: not conjugate}" % c.name
     params = r",\; ".join(f"\\mathrm{{{k}}} = {v}" for k, v in params_texts(c, latex=True))
-    return rf"{c.name} \mid \text{{rest}} \sim \mathrm{{{c.family.name}}}\left({params}\right)"
+    from ..symbolic.lower import plate_symbol
+    plates = [plate_symbol(p) for p in c.target.plates]
+    label = show_latex(sp.IndexedBase(c.name)[tuple(plates)] if plates else sp.Symbol(c.name))
+    return rf"{label} \mid \text{{rest}} \sim \mathrm{{{c.family.name}}}\left({params}\right)"

@@ -16,7 +16,7 @@ def tex(e) -> str:
 
 
 def _label(c) -> str:
-    return sp.latex(c.element) if not isinstance(c.element, np.ndarray) else sp.latex(sp.Symbol(element_label(c)))
+    return show_latex(c.element) if not isinstance(c.element, np.ndarray) else show_latex(sp.Symbol(element_label(c)))
 
 
 def conditional_latex(c) -> str:

@@ -56,9 +56,34 @@ class ReadableStrPrinter(StrPrinter):
         return f"[{self._print(a)} = {self._print(b)}]"
 
 
+# Constants whose LaTeX a user's name could take: a variable named ``pi`` would print as
+# ``\pi``, the same glyph as the constant in ``\log(2\pi)``.  ``E`` and ``I`` read as the
+# expectation and the identity.  Such names print in bold (``\boldsymbol{\pi}``), everywhere.
+# (The imaginary unit is left out: derivations never contain it, and ``i`` is a common plate index.)
+_CONSTANTS = (sp.pi, sp.E, sp.EulerGamma, sp.GoldenRatio, sp.Catalan, sp.oo)
+CLASHING_NAMES = frozenset({"E", "I"})
+
+
+def _clashes(name: str) -> bool:
+    from sympy.printing.conventions import split_super_sub
+    base = split_super_sub(name)[0]
+    shown = LatexPrinter()._print_Symbol(sp.Symbol(base))
+    return base in CLASHING_NAMES or shown in {sp.latex(c) for c in _CONSTANTS}
+
+
 class ReadableLatexPrinter(LatexPrinter):
     """\\sum_{n:\\, z_n = k} body: the condition under the sum instead of a Kronecker delta
-    (sums without one keep sympy's limits)."""
+    (sums without one keep sympy's limits); a user's name that would print as a constant
+    (``pi``, ``e``, ``gamma``, ``phi``, ``E``, ``I``) in bold, so it cannot be read as one."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        out = super()._print_Symbol(expr, style)
+        if expr in self._settings["symbol_names"] or not _clashes(expr.name):
+            return out
+        from sympy.printing.conventions import split_super_sub
+        base = split_super_sub(expr.name)[0]
+        head = LatexPrinter()._print_Symbol(sp.Symbol(base))
+        return r"\boldsymbol{" + head + "}" + out[len(head):] if out.startswith(head) else out
 
     def _print_Sum(self, expr):
         summed = {lim[0] for lim in expr.limits}

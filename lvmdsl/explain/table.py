@@ -101,6 +101,10 @@ class ConjugacyTable(list):
     def __str__(self):
         return "\n".join(f"{r.prior:>18} x {r.likelihood:<18} ({r.role}): {r.posterior} [{r.rule}]" for r in self)
 
+    def _repr_markdown_(self):
+        from .display import conjugacy_table_markdown
+        return conjugacy_table_markdown(self)
+
 
 def conjugacy_table() -> ConjugacyTable:
     """Derive every catalogue pair and tabulate the engine's answer."""

@@ -159,6 +159,15 @@ class Model:
     def __repr__(self):
         return f"Model({self.name!r})\n" + "\n".join("  " + v.describe() for v in self.variables.values())
 
+    def _repr_markdown_(self):
+        from ..explain.display import model_markdown
+        return model_markdown(self)
+
+    def to_graphviz(self, **kwargs):
+        """The plate diagram (``lv.graph(self)``): a ``graphviz.Digraph``."""
+        from ..graph.diagram import graph
+        return graph(self, **kwargs)
+
 
 def _declare(family_name: str, name: str, observed, given: dict) -> RandomVariable:
     m = current_model()

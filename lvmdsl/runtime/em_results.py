@@ -117,3 +117,7 @@ class EMResult:
         state = "converged" if self.converged else "not converged"
         return (f"<EMResult {self.model.name!r} ({self.method}): {state} after {self.n_iter} iterations, "
                 f"log-likelihood {self.loglik[-1]:.6g}; params {', '.join(self.params)}>")
+
+    def _repr_markdown_(self):
+        from ..explain.display import em_result_markdown
+        return em_result_markdown(self)

@@ -51,6 +51,10 @@ class Schedule(list):
         head = f"{'variable':<12} {'update':<28} blocking"
         return "\n".join([head, "-" * len(head)] + [str(s) for s in self])
 
+    def _repr_markdown_(self):
+        from ..explain.display import schedule_markdown
+        return schedule_markdown(self)
+
 
 def _blocking(v, sizes) -> str:
     if not v.plates:

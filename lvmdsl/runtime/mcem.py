@@ -116,3 +116,7 @@ class MCEMResult:
     def __repr__(self):
         state = "converged" if self.converged else "not converged"
         return f"<MCEMResult {self.model.name!r}: {state} after {self.n_iter} iterations; params {', '.join(self.params)}>"
+
+    def _repr_markdown_(self):
+        from ..explain.display import em_result_markdown
+        return em_result_markdown(self)

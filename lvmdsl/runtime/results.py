@@ -272,6 +272,10 @@ class GibbsResult:
         return (f"<GibbsResult {self.model.name!r}: {self.chains} chains x {self.n_draws} draws of "
                 f"{', '.join(self.draws)}>")
 
+    def _repr_markdown_(self):
+        from ..explain.display import gibbs_result_markdown
+        return gibbs_result_markdown(self)
+
 
 def _mentions(v, name: str) -> bool:
     from ..graph.model_graph import references
