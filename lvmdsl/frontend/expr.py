@@ -107,8 +107,8 @@ class Const(Expr):
     def __init__(self, name: str, value=None, shape=None):
         from .model import current_model
 
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"constant name {name!r} must be a Python identifier")
+        from ..codegen.names import check_name
+        check_name(name, "constant")
         self.name = name
         self.value = None if value is None else np.asarray(value)
         if self.value is not None and self.value.dtype == object:
