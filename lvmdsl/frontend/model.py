@@ -187,6 +187,7 @@ def _declare(family_name: str, name: str, observed, given: dict) -> RandomVariab
             exprs[kw] = as_expr(v)
         except ModelError as err:
             raise ModelError(f"variable {name!r}, parameter {kw}: {err}") from None
+    _check_literal_values(name, exprs)
     _check_literal_params(name, fam, exprs)
     rv = RandomVariable(name, fam, exprs, tuple(m._plate_stack), observed, m)
     m._add(rv)
@@ -210,6 +211,15 @@ def Param(name: str, shape=(), constraint=None) -> RandomVariable:
     rv = RandomVariable(name, fam, {}, tuple(m._plate_stack), None, m)
     m._add(rv)
     return rv
+
+
+def _check_literal_values(name: str, exprs: dict):
+    """Numbers written in a declaration must be finite reals: a NaN is named here, not met later."""
+    for kw, e in exprs.items():
+        for node in e.walk():
+            if isinstance(node, Literal) and not np.all(np.isfinite(node.value)):
+                raise ModelError(f"variable {name!r}: parameter {kw} contains {node.value.tolist()!r}, which is not "
+                                 "a finite number; give a finite value")
 
 
 def _check_literal_params(name: str, fam: Family, exprs: dict):

@@ -126,6 +126,15 @@ class GibbsResult:
         import arviz as az
 
         names = var_names or [n for n in self.draws if not self.model.variables[n].is_discrete]
+        if not self.draws or self.n_draws == 0:
+            raise ModelError("summary() has no draws to summarise: this run stored none (keep=[] or an interrupt "
+                             "before the first draw); run lv.infer again with keep=None or the names to store")
+        if isinstance(var_names, str):
+            names = [var_names]
+        missing = [n for n in names if n not in self.draws]
+        if missing:
+            raise ModelError(f"summary() was asked for {', '.join(map(repr, missing))}, which this run did not store "
+                             f"(it stored {', '.join(self.draws) or 'nothing'}); pass keep=[...] to lv.infer")
         table = az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
         _warn_label_switching(self.model, self.draws, table)
         return table
