@@ -232,7 +232,7 @@ def test_keep_thin_and_shapes():
 
 def test_to_arviz_and_summary():
     init = {"mu": np.array([-5.0, 0.0, 5.0])}            # one labelling for every chain
-    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, init=init, progress=False)
+    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, init=init, progress=False, lp=True)
     idata = res.to_arviz()
     assert {"posterior", "observed_data", "sample_stats"} <= set(idata.groups())
     assert idata.posterior["mu"].shape == (4, 50, 3)
@@ -246,7 +246,7 @@ def test_log_joint_in_sample_stats_matches_the_independent_path():
     from lvmdsl.graph.validate import bind_data, log_joint
     m = gmm_model()
     data = gmm_data(30)
-    res = lv.infer(m, data=data, draws=3, tune=0, chains=2, progress=False)
+    res = lv.infer(m, data=data, draws=3, tune=0, chains=2, progress=False, lp=True)
     env, sizes = bind_data(m, data)
     for c in range(2):
         state = {**env, **{k: v[c, -1] for k, v in res.draws.items()}}

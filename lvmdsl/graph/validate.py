@@ -186,14 +186,19 @@ def _plate_sizes(model: Model, env: dict) -> dict:
     for p in model.plates.values():
         if isinstance(p.size, str):
             if p.size in found:
-                if found[p.size][0] == 0:
-                    raise ModelError(f"plate {p.name!r} has size {p.size} = 0 from the data of {found[p.size][1]!r}; "
-                                     "give at least one data point")
                 sizes[p.name] = found[p.size][0]
                 sizes[p.size] = found[p.size][0]
             elif p.size in env:
                 sizes[p.name] = sizes[p.size] = _size_value(p, env[p.size])
     return sizes
+
+
+def require_nonempty(model: Model, sizes: dict, who: str) -> None:
+    """``who`` (an inference method) needs at least one element in every plate."""
+    for p in model.plates.values():
+        if sizes.get(p.name, 1) == 0:
+            raise ModelError(f"plate {p.name!r} has size {p.size} = 0 in the data; {who} needs at least one data "
+                             "point: give data for it")
 
 
 def _size_value(p, value) -> int:

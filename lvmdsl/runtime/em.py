@@ -21,7 +21,7 @@ import numpy as np
 from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
-from ..graph.validate import bind_data
+from ..graph.validate import bind_data, require_nonempty
 from .batched import batched_params
 
 INNER_MAX, INNER_TOL = 100, 1e-12
@@ -73,6 +73,7 @@ class EMProgram:
 
     def set_data(self, data):
         env, sizes = bind_data(self.model, data)
+        require_nonempty(self.model, sizes, "EM")
         given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
         if given:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
