@@ -6,6 +6,9 @@ from .frontend.model import Model, Param, Plate, RandomVariable, distribution_co
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
+from .runtime.em import ConvergenceWarning, EMWarning
+from .runtime.gibbs import FallbackWarning, InterruptedRunWarning
+from .runtime.stranded import StrandedChainWarning
 
 globals().update(distribution_constructors())
 
@@ -15,4 +18,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
            "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "ConvergenceWarning", "EMWarning", "FallbackWarning", "InterruptedRunWarning", "StrandedChainWarning",
            *distribution_constructors()]

@@ -58,8 +58,12 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
 _DEFAULTS = {k: p.default for k, p in inspect.signature(infer).parameters.items()
              if k not in ("model", "data", "method", "seed", "init", "progress")}
 
-#: the default annealing schedule: 30 inverse temperatures rising geometrically from 0.05 to 1
-ANNEAL_DEFAULT = [float(b) for b in np.geomspace(0.05, 1.0, 30)]
+#: the default annealing schedule: 20 inverse temperatures rising geometrically from 0.5 to 1, one
+#: iteration each.  Starting hotter collapses mixtures whose variances are estimated: with every
+#: responsibility near uniform, each component's variance grows to the data's, the tempered
+#: posterior stays uniform up to beta near 1, and the components come out identical (the old
+#: default, 0.05 to 1, gave -1119 against EM's -971 on a three-cluster 1-D mixture, every seed).
+ANNEAL_DEFAULT = [float(b) for b in np.geomspace(0.5, 1.0, 20)]
 
 
 def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,

@@ -323,7 +323,8 @@ def test_summary_warns_when_mixture_chains_disagree_on_labels():
         res.summary()
     same = {"mu": np.array([[-5.0, 0.0, 5.0], [-4.0, 0.5, 4.0]])}
     res = lv.infer(m, data=data, draws=100, tune=20, chains=2, init=same, seed=0, progress=False)
-    short = lv.infer(m, data=gmm_data(60), draws=50, tune=5, init={"mu": np.array([-5.0, 0.0, 5.0])},
+    wide = np.array([[1e-4] * 3, [1e-4] * 3, [1.0] * 3, [1.0] * 3])     # two chains start very diffuse
+    short = lv.infer(m, data=gmm_data(60), draws=50, tune=0, init={"mu": np.array([-5.0, 0.0, 5.0]), "tau": wide},
                      progress=False)
     assert short.summary()["r_hat"].max() > 1.1              # not converged, but not relabelled
     with warnings.catch_warnings():

@@ -26,9 +26,19 @@ from .batched import batched_params
 
 INNER_MAX, INNER_TOL = 100, 1e-12
 
+#: size of the random log-weight perturbation of tempered responsibilities (beta < 1).  At a low
+#: beta every component is pulled onto one (the tempered posterior is nearly uniform); without a
+#: perturbation they can become numerically identical and then stay so for ever.  The
+#: perturbation is absent at beta = 1, so the final iterations are exact EM.
+ANNEAL_JITTER = 0.05
+
 
 class EMWarning(UserWarning):
     """Something in an EM run needs attention: a decrease of the log-likelihood, a collapse."""
+
+
+class ConvergenceWarning(UserWarning):
+    """EM reached ``max_iter`` before the log-likelihood settled: the estimates are not a fixed point."""
 
 
 class EMProgram:
@@ -54,6 +64,7 @@ class EMProgram:
                 self.numeric.append(name)
         self._check_structure()
         self.collapses: dict = {}
+        self.anneal_rng = None                 # set by run_em while the E-step is tempered
         self.codegen = EMCodegen(derivation, self.latent, self.params)
         self.namespace = self.codegen.compile()
         self.set_data(data)
@@ -173,6 +184,8 @@ class EMProgram:
                 else:
                     ll += log_sum_exp_states(eta).reshape(self.R, -1).sum(-1)
                     eta = beta * eta
+                    if self.anneal_rng is not None:        # break the symmetry of identical components
+                        eta += ANNEAL_JITTER * self.anneal_rng.uniform(-1.0, 1.0, eta.shape)
                     eta -= log_sum_exp_states(eta)
                     np.exp(eta, out=eta)
                 E[name] = np.moveaxis(eta, 0, -1)
@@ -524,49 +537,68 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
     S = initial_parameters(program, init, rng)
     R = program.R
     history = []
+    frozen = {k: v.copy() for k, v in S.items()}
     active = np.ones(R, dtype=bool)
     n_iter = np.zeros(R, dtype=int)
     converged = np.zeros(R, dtype=bool)
     betas = list(anneal or [])
-    it = 0
+    level, prev_beta = 0, None                     # annealing: which beta
+    interrupted = False
     bar = trange(max_iter, disable=not progress, desc=f"em {program.model.name}", unit="iter", mininterval=0.5)
-    for it in bar:
-        beta = betas[it] if it < len(betas) else 1.0
-        T, ll, E, post = program.estep_stats(S, beta, chunk)
-        history.append(ll)
-        if it > 0 and beta == 1.0 and (it - 1 >= len(betas)):
-            prev = history[-2]
-            drop = prev - ll
+    try:
+        for it in bar:
+            frozen = {k: v.copy() for k, v in S.items()}
+            beta = betas[level] if level < len(betas) else 1.0
+            program.anneal_rng = rng if beta < 1.0 else None
+            T, ll, E, post = program.estep_stats(S, beta, chunk)
+            history.append(ll)
             scale = np.maximum(np.abs(ll), 1.0)
-            bad = active & (drop > 1e-9 * scale)
-            if bad.any():
-                r = int(np.argmax(np.where(bad, drop / scale, -np.inf)))
-                warnings.warn(f"EM iteration {it}: the log-likelihood decreased by {drop[r]:.3g} "
-                              f"(relative {drop[r] / scale[r]:.2g}) in restart {r}; EM should never decrease it, "
-                              "so an update is not a maximiser of Q", EMWarning, stacklevel=3)
-            done = active & (np.abs(ll - prev) <= tol * scale)
-            converged |= done
-            active &= ~done
-        bad_ll = active & ~np.isfinite(ll)
-        if bad_ll.any():
-            warnings.warn(f"EM iteration {it}: the log-likelihood is not finite in restart(s) "
-                          f"{np.nonzero(bad_ll)[0].tolist()} (a collapsed component); they stop there",
-                          EMWarning, stacklevel=3)
-            active &= ~bad_ll
-        n_iter[active] = it + 1
-        if not active.any():
-            break
-        frozen = {k: v.copy() for k, v in S.items()}
-        program.mstep(S, E, T, exact=exact, iteration=it)
-        for k in S:                                   # finished restarts keep their parameters
-            S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
+            if it > 0 and beta == 1.0 and prev_beta == 1.0:
+                prev = history[-2]
+                drop = prev - ll
+                bad = active & (drop > 1e-9 * scale)
+                if bad.any():
+                    r = int(np.argmax(np.where(bad, drop / scale, -np.inf)))
+                    warnings.warn(f"EM iteration {it}: the log-likelihood decreased by {drop[r]:.3g} "
+                                  f"(relative {drop[r] / scale[r]:.2g}) in restart {r}; EM should never decrease "
+                                  "it, so an update is not a maximiser of Q", EMWarning, stacklevel=3)
+                if tol > 0:                            # tol = 0: run max_iter iterations
+                    done = active & (np.abs(ll - prev) <= tol * scale)
+                    converged |= done
+                    active &= ~done
+            elif beta < 1.0:                           # one iteration per temperature
+                level += 1
+            prev_beta = beta
+            bad_ll = active & ~np.isfinite(ll)
+            if bad_ll.any():
+                warnings.warn(f"EM iteration {it}: the log-likelihood is not finite in restart(s) "
+                              f"{np.nonzero(bad_ll)[0].tolist()} (a collapsed component); they stop there",
+                              EMWarning, stacklevel=3)
+                active &= ~bad_ll
+            n_iter[active] = it + 1
+            if not active.any():
+                break
+            program.mstep(S, E, T, exact=exact, iteration=it)
+            for k in S:                                   # finished restarts keep their parameters
+                S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
+    except KeyboardInterrupt:              # keep the work: the parameters after the last complete iteration
+        interrupted = True
+        S = frozen
+        bar.close()
+        warnings.warn(f"EM interrupted after {len(history)} iteration(s); the result holds the estimates after the "
+                      "last complete iteration (result.interrupted is True)", EMWarning, stacklevel=3)
+    program.anneal_rng = None
+    if not interrupted and tol > 0 and active.any():
+        warnings.warn(f"EM stopped at max_iter={max_iter} before converging in restart(s) "
+                      f"{np.nonzero(active)[0].tolist()} (relative change of the log-likelihood above tol={tol:g}); "
+                      "raise max_iter, or loosen tol", ConvergenceWarning, stacklevel=3)
     bar.close()
     program.report_collapses()
     E, post, ll = final_posteriors(program, S, chunk)
     if len(history) == 0 or not np.array_equal(history[-1], ll):
         history.append(ll)
     return {"params": S, "loglik": np.array(history).T, "n_iter": n_iter, "converged": converged,
-            "posterior": post, "expectations": E}
+            "posterior": post, "expectations": E, "interrupted": interrupted}
 
 
 def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: float, seed, progress: bool,

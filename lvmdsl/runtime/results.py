@@ -90,6 +90,7 @@ class GibbsResult:
         self.program, self.draws, self.sample_stats, self.seed = program, draws, stats, seed
         self.model, self.schedule = program.model, program.schedule
         self.derivation = program.d
+        self.interrupted = bool(getattr(program, "interrupted", False))   # stopped by Ctrl-C: draws so far
 
     @property
     def chains(self) -> int:
@@ -137,6 +138,9 @@ class GibbsResult:
                              f"(it stored {', '.join(self.draws) or 'nothing'}); pass keep=[...] to lv.infer")
         table = az.summary(self.to_arviz(), var_names=names, hdi_prob=hdi_prob, **kwargs)
         _warn_label_switching(self.model, self.draws, table)
+        from .stranded import warn_stranded
+        components = {c for comps in labelled_by(self.model).values() for c in comps}
+        warn_stranded(self.model, {n: self.draws[n] for n in names}, skip=components)
         return table
 
     # ----------------------------------------------------------------- prediction
