@@ -239,7 +239,7 @@ class EMCodegen(GibbsCodegen):
         for l in f.lead:
             for info in self.info.values():
                 if info.atoms(sp.sympify(l)):
-                    if not info.discrete or not isinstance(l, sp.Indexed) or found is not None:
+                    if not info.discrete or not isinstance(l, (sp.Indexed, sp.Symbol)) or found is not None:
                         raise ModelError(f"EM: the factor of {f.name!r} selects its parameter through "
                                          f"{sp.sstr(l)}, which is not a single discrete latent")
                     found = (info, l)
@@ -316,7 +316,7 @@ class EMCodegen(GibbsCodegen):
         tl = {}
         for q, l in zip(own, f.lead):
             tl[q.name] = fl[l.name] if isinstance(l, sp.Symbol) and l.name in fl else next(letters)
-        lat = [fl[str(i)] for i in lead_atom.indices[: len(info.var.plates)]]
+        lat = [fl[str(i)] for i in lead_atom.indices[: len(info.var.plates)]] if isinstance(lead_atom, sp.Indexed) else []
         state_letter = tl[own[list(f.lead).index(lead_atom)].name]
         r_spec = "c" + "".join(lat) + state_letter
         data_only = all(not p.mentions_state(B) for _, B in bs.values())

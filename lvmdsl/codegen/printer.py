@@ -148,7 +148,10 @@ class FramePrinter:
         if isinstance(i, sp.Indexed):
             return self.indexed(str(i.base.label), i.indices, integer=True)
         if isinstance(i, sp.Symbol):
-            return self.array(i.name, integer=True)[0]
+            source, has_chain = self.array(i.name, integer=True)
+            if has_chain and self.ndim > 1:      # an unknown outside every plate: one value per chain
+                return self.name(f"{source}.reshape(C{', 1' * (self.ndim - 1)})", f"{i.name}_per_chain")
+            return source
         return f"np.asarray(np.rint({self(i)}), dtype=np.intp)"
 
     # ----------------------------------------------------------------- expressions

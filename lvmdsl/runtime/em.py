@@ -396,7 +396,8 @@ def add_stats(total: dict | None, part: dict) -> dict:
 
 
 def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
-    """Latents (E-step) and parameters (M-step): unknowns in a data plate are latent by default."""
+    """Latents (E-step) and parameters (M-step): unknowns in a data plate, and discrete unknowns, are
+    latent by default."""
     names = [v.name for v in derivation.model.unknowns]
     for given in (latent or []), (params or []):
         for n in given:
@@ -406,7 +407,10 @@ def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
     both = set(latent or []) & set(params or [])
     if both:
         raise ModelError(f"{', '.join(sorted(both))} cannot be both latent and a parameter")
-    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])) and n not in (params or [])]
+    # latent by default: unknowns in a data plate, and discrete unknowns anywhere (a change point
+    # outside every plate has an E-step, its posterior over states, but no stationary point of Q)
+    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])
+                                or derivation.model.variables[n].is_discrete) and n not in (params or [])]
     par = [n for n in names if n not in lat]
     if not par:
         raise ModelError("EM needs at least one parameter to estimate; pass params=[...]")
@@ -507,7 +511,8 @@ def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Gen
         else:
             S[name] = np.stack([neutral_value(v, shape, rng) for _ in range(program.R)])
     missing = [n for n in program.params if n not in init]
-    discrete = [l for l in program.latent if program.d[l].rule == "enumeration"]
+    discrete = [l for l in program.latent if program.d[l].rule == "enumeration"
+                and len(program.model.variables[l].plates) == 1]      # k-means++ needs data points
     if missing and discrete:
         E = {}
         for l in program.latent:
