@@ -38,12 +38,14 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     args.check_method_arguments(method, given, _DEFAULTS)
     seed = args.check_seed(seed)
     init = args.check_init(init)
-    progress = bool(progress)
+    progress = args.check_flag("progress", progress)
     if method != "gibbs":
         return _infer_em(model, data, method, args.check_names("latent", latent), args.check_names("params", params),
                          init, max_iter, tol, restarts, seed, progress, anneal, batch_size, kappa, chunk, mc_draws,
                          mc_burn)
-    draws, chains, thin = (args.check_count(k, v, 1) for k, v in (("draws", draws), ("chains", chains), ("thin", thin)))
+    draws, thin = args.check_count("draws", draws, 1), args.check_count("thin", thin, 1)
+    chains = args.check_count("chains", chains, 1, high=args.MAX_BATCH)
+    strict, lp = args.check_flag("strict", strict), args.check_flag("lp", lp)
     tune = args.check_count("tune", tune, 0)
     keep = args.check_names("keep", keep)
     from .runtime.gibbs import GibbsProgram, run_gibbs
@@ -72,7 +74,7 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
     ``annealed_em`` (tempered E-steps, beta rising to 1), ``online_em`` (minibatches; ``max_iter``
     minibatch steps of ``batch_size`` points, step size (1 + t)^-kappa), ``mcem`` (expectations from
     ``mc_draws`` Gibbs draws of the latents after ``mc_burn`` sweeps, for latents without closed forms)."""
-    max_iter, restarts = args.check_count("max_iter", max_iter, 1), args.check_count("restarts", restarts, 1)
+    max_iter, restarts = args.check_count("max_iter", max_iter, 1), args.check_count("restarts", restarts, 1, high=args.MAX_BATCH)
     tol = args.check_real("tol", tol, 0.0)
     chunk = args.check_optional_count("chunk", chunk, 0)
     mc_draws, mc_burn = args.check_count("mc_draws", mc_draws, 1), args.check_count("mc_burn", mc_burn, 0)

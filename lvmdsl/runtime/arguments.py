@@ -57,13 +57,26 @@ def _show(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_count(name: str, value, low: int) -> int:
+#: at most this many chains or restarts (each is a row of every array the run holds)
+MAX_BATCH = 100_000
+
+
+def check_count(name: str, value, low: int, high: int = 10**15) -> int:
     """An integer argument of at least ``low`` (``draws``, ``chains``, ``batch_size``, ...)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or value != value:
         raise ModelError(f"{name}={_show(value)} must be an integer of at least {low}")
-    if not float(value).is_integer() or value < low:
+    if not np.isfinite(float(value)) or not float(value).is_integer() or value < low:
         raise ModelError(f"{name}={_show(value)} must be an integer of at least {low}")
+    if value > high:
+        raise ModelError(f"{name}={_show(value)} is more than {high:,}; use fewer")
     return int(value)
+
+
+def check_flag(name: str, value) -> bool:
+    """A yes/no argument: True, False (or 0 and 1)."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and value in (0, 1)):
+        return bool(value)
+    raise ModelError(f"{name}={_show(value)} must be True or False")
 
 
 def check_optional_count(name: str, value, low: int) -> int | None:
