@@ -290,3 +290,15 @@ def test_unknown_values_in_the_arguments_never_escape_as_raw_errors():
         raises(r"lv.infer needs an lv.Model", lambda: lv.infer("model", {"x": X}))
         raises(r"data must be a dict", lambda: lv.infer(normal_model(), [1, 2, 3]))
         raises(r"data for 'x' is ragged", lambda: lv.infer(normal_model(), {"x": [[1, 2], [3]]}, **QUICK))
+
+
+def test_every_code_block_of_docs_errors_md_runs():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(block, "docs/errors.md", "exec"), {})
