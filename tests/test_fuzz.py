@@ -18,26 +18,32 @@ import lvmdsl as lv
 LIKELIHOODS = ("normal", "poisson_exposure", "binomial", "mixture", "grouped", "regression")
 
 
-def build_model(kind: str, precision_prior: bool, data_sized: bool):
-    """A small model of one of a few shapes; returns (model, good data)."""
+_OK = object()
+
+
+def build_model(kind: str, precision_prior: bool, data_sized: bool, bad=_OK):
+    """A small model of one of a few shapes; returns (model, good data).  ``bad`` replaces the
+    first prior's spread parameter (a variance, a Gamma shape, a Beta a) in the declaration."""
     N = 6
+    V = 10.0 if bad is _OK else bad
+    A = 1.0 if bad is _OK else bad
     size = "N" if data_sized else N
     rng = np.random.default_rng(0)
     with lv.Model(f"fuzz_{kind}") as m:
         if kind == "normal":
-            mu = lv.Normal("mu", mean=0.0, var=10.0)
+            mu = lv.Normal("mu", mean=0.0, var=V)
             tau = lv.Gamma("tau", shape=1.0, rate=1.0) if precision_prior else 1.0
             with lv.plate("n", size):
                 lv.Normal("x", mean=mu, precision=tau, observed=True)
             data = {"x": rng.normal(size=N)}
         elif kind == "poisson_exposure":
-            lam = lv.Gamma("lam", shape=1.0, rate=1.0)
+            lam = lv.Gamma("lam", shape=A, rate=1.0)
             with lv.plate("n", size):
                 e = lv.Const("e", shape=())
                 lv.Poisson("x", rate=lam * e, observed=True)
             data = {"x": rng.poisson(2.0, N), "e": np.ones(N)}
         elif kind == "binomial":
-            p = lv.Beta("p", a=1.0, b=1.0)
+            p = lv.Beta("p", a=A, b=1.0)
             with lv.plate("n", size):
                 trials = lv.Const("trials", shape=())
                 lv.Binomial("x", n=trials, p=p, observed=True)
@@ -45,20 +51,20 @@ def build_model(kind: str, precision_prior: bool, data_sized: bool):
         elif kind == "mixture":
             pi = lv.Dirichlet("pi", alpha=np.ones(2))
             with lv.plate("k", 2):
-                mu = lv.Normal("mu", mean=0.0, var=10.0)
+                mu = lv.Normal("mu", mean=0.0, var=V)
             with lv.plate("n", size):
                 z = lv.Categorical("z", p=pi)
                 lv.Normal("x", mean=mu[z], var=1.0, observed=True)
             data = {"x": rng.normal(size=N)}
         elif kind == "grouped":
             with lv.plate("k", 3):
-                mu = lv.Normal("mu", mean=0.0, var=10.0)
+                mu = lv.Normal("mu", mean=0.0, var=V)
             with lv.plate("n", size):
                 g = lv.Const("g", shape=())
                 lv.Normal("x", mean=mu[g], var=1.0, observed=True)
             data = {"x": rng.normal(size=N), "g": np.arange(N) % 3}
         else:
-            w = lv.Normal("w", mean=0.0, var=1.0)
+            w = lv.Normal("w", mean=0.0, var=A)
             tau = lv.Gamma("tau", shape=2.0, rate=1.0) if precision_prior else 1.0
             with lv.plate("n", size):
                 t = lv.Const("t", shape=())
@@ -165,21 +171,24 @@ def arguments(draw, model):
 @st.composite
 def cases(draw):
     kind = draw(st.sampled_from(LIKELIHOODS))
-    model, data = build_model(kind, draw(st.booleans()), draw(st.booleans()))
+    shape = (kind, draw(st.booleans()), draw(st.booleans()))
+    model, data = build_model(*shape)
     if draw(st.integers(0, 3)) > 0:
         data = draw(bad_data(data, model))
-    return model, data, draw(arguments(model))
+    bad = draw(BAD_VALUES) if draw(st.integers(0, 5)) == 0 else _OK
+    return shape, bad, data, draw(arguments(model))
 
 
 @settings(max_examples=500, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(cases())
 def test_only_model_errors_leave_derive_and_infer(case):
-    model, data, kw = case
+    shape, bad, data, kw = case
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
             try:
+                model, _ = build_model(*shape, bad=bad)         # a bad literal fails at declaration
                 lv.derive(model)
                 lv.infer(model, data, **kw)
             except lv.ModelError:

@@ -155,3 +155,19 @@ def check_anneal(anneal) -> list:
         raise ModelError(f"anneal={_show(anneal)} ends at {betas[-1]!r}; it must end at 1 (the untempered "
                          "posterior), e.g. append 1.0")
     return betas
+
+
+def init_array(name: str, value) -> np.ndarray:
+    """An initial value given in ``init=``, as a float array: real numbers only."""
+    try:
+        arr = np.asarray(value)
+        if np.iscomplexobj(arr) or arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                                               or arr.dtype == bool):
+            raise TypeError
+        arr = arr.astype(float)
+    except (TypeError, ValueError):
+        raise ModelError(f"the initial value of {name!r} ({_show(value)}) must be a real number or array, "
+                         f"e.g. init={{{name!r}: 0.0}}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ModelError(f"the initial value of {name!r} has NaN or infinite entries; give finite values")
+    return arr

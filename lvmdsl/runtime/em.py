@@ -21,6 +21,7 @@ import numpy as np
 from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
+from .arguments import init_array
 from ..graph.validate import bind_data, require_nonempty
 from .batched import batched_params
 
@@ -495,7 +496,7 @@ def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Gen
         shape = tuple(program.sizes[p.name] for p in v.plates)
         want = shape + tuple(v.event_shape)
         if name in init:
-            arr = np.asarray(init[name], float)
+            arr = init_array(name, init[name])
             if arr.shape == (program.R,) + want:
                 S[name] = arr.copy()
             else:

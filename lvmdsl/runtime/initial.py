@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..frontend.expr import ModelError
+from .arguments import init_array
 from ..frontend.model import Model
 from ..graph.validate import _SUPPORT_CHECKS, evaluate_params
 
@@ -125,7 +126,7 @@ def initial_state(model: Model, env: dict, sizes: dict, chains: int, rng: np.ran
 
 
 def _user_value(v, value, chains: int, c: int, plate_shape: tuple) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
+    arr = init_array(v.name, value)
     want = plate_shape + tuple(v.event_shape)
     if arr.shape == (chains,) + want:
         return arr[c]

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
+from .arguments import init_array
 from ..graph.validate import bind_data
 from .batched import batched_params
 from .em import neutral_value, split_unknowns
@@ -80,12 +81,25 @@ def run_mcem(derivation, data, restarts: int, latent, params, init, max_iter: in
 
 def _initial(model, params, init, R, sizes, rng) -> dict:
     init = dict(init or {})
+    for name in init:
+        if name not in params:
+            raise ModelError(f"init gives {name!r}, which is not a parameter of this Monte Carlo EM run "
+                             f"(the parameters are {', '.join(params)})")
     S = {}
     for name in params:
         v = model.variables[name]
         shape = tuple(sizes[q.name] for q in v.plates)
         if name in init:
-            S[name] = np.broadcast_to(np.asarray(init[name], float), (R,) + shape + tuple(v.event_shape)).copy()
+            want = shape + tuple(v.event_shape)
+            try:
+                S[name] = np.broadcast_to(init_array(name, init[name]), (R,) + want).copy()
+            except ValueError:
+                raise ModelError(f"the initial value of {name!r} has shape {np.shape(init[name])}; it needs "
+                                 f"{want}") from None
+            from .initial import in_support
+            if not in_support(v, S[name]):
+                raise ModelError(f"the initial value of {name!r} is outside its domain: each value must be "
+                                 f"{v.family.support.describe()}")
         else:
             S[name] = np.stack([neutral_value(v, shape, rng) for _ in range(R)])
     return S
