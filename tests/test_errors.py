@@ -302,3 +302,18 @@ def test_every_code_block_of_docs_errors_md_runs():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             exec(compile(block, "docs/errors.md", "exec"), {})
+
+
+def test_generated_identifiers_and_keys_are_injective_on_names():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from lvmdsl.codegen.names import ident, join_key
+    names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True)
+
+    @settings(max_examples=300, deadline=None)
+    @given(names, names, names, names)
+    def check(a, b, c, d):
+        assert (ident(a) == ident(b)) == (a == b)
+        assert (join_key(a, b) == join_key(c, d)) == ((a, b) == (c, d))
+    check()

@@ -215,3 +215,28 @@ def test_the_per_draw_log_joint_is_off_by_default():
     assert "lp" not in res.sample_stats
     res = lv.infer(regime_model(), {"y": Y}, draws=5, chains=2, progress=False, lp=True)
     assert res.sample_stats["lp"].shape == (2, 5)
+
+
+DYES = np.array([[1545, 1440, 1440, 1520, 1580], [1540, 1555, 1490, 1560, 1495], [1595, 1550, 1605, 1510, 1560],
+                 [1445, 1440, 1595, 1465, 1545], [1595, 1630, 1515, 1635, 1625], [1520, 1455, 1450, 1480, 1445]],
+                float)
+
+
+def test_dyes_seed_4_no_chain_is_stranded():
+    """BUGS Dyes (batch yields, vague Gamma(0.001, 0.001) precisions): every chain's mean of theta
+    near the grand mean 1527.5 (posterior sd about 22), and no stranded-chain warning."""
+    with lv.Model("dyes") as m:
+        theta = lv.Normal("theta", mean=0.0, precision=1e-10)
+        tau_between = lv.Gamma("tau_between", shape=0.001, rate=0.001)
+        tau_within = lv.Gamma("tau_within", shape=0.001, rate=0.001)
+        with lv.plate("i", "B"):
+            mu = lv.Normal("mu", mean=theta, precision=tau_between)
+            with lv.plate("j", "S"):
+                lv.Normal("y", mean=mu, precision=tau_within, observed=True)
+    res = lv.infer(m, {"y": DYES}, draws=2000, chains=4, seed=4, progress=False)
+    assert np.all(np.abs(res.draws["theta"].mean(1) - 1527.5) < 10), res.draws["theta"].mean(1)
+    sigma_within = (1 / np.sqrt(res.draws["tau_within"])).mean(1)
+    assert np.all((sigma_within > 40) & (sigma_within < 65)), sigma_within
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", lv.StrandedChainWarning)
+        res.summary(var_names=["theta", "tau_within"])
