@@ -240,3 +240,33 @@ def test_dyes_seed_4_no_chain_is_stranded():
     with warnings.catch_warnings():
         warnings.simplefilter("error", lv.StrandedChainWarning)
         res.summary(var_names=["theta", "tau_within"])
+
+
+def test_online_em_and_mcem_interrupts_keep_the_work(monkeypatch):
+    from lvmdsl.runtime import em as rem
+    from lvmdsl.runtime import gibbs
+    X = three_clusters(0)
+    mstep = rem.EMProgram.mstep
+
+    def stop_at_3(self, S, E, T=None, exact=True, iteration=0, batch=None):
+        if iteration == 3:
+            raise KeyboardInterrupt
+        return mstep(self, S, E, T, exact, iteration, batch)
+    monkeypatch.setattr(rem.EMProgram, "mstep", stop_at_3)
+    with pytest.warns(lv.EMWarning, match="online EM interrupted after 3 step"):
+        fit = lv.infer(em.gmm_1d(3), {"x": X}, method="online_em", batch_size=50, max_iter=100, progress=False)
+    assert fit.interrupted and fit.n_iter == 3 and np.all(np.isfinite(fit.params["mu"]))
+    monkeypatch.setattr(rem.EMProgram, "mstep", mstep)
+
+    sweep, calls = gibbs.GibbsProgram.sweep, {"n": 0}
+
+    def stop_later(self, S, rng, no):
+        calls["n"] += 1
+        if calls["n"] == 3 * 8 + 4:                  # in the 4th iteration (5 burn-in + 3 kept sweeps each)
+            raise KeyboardInterrupt
+        return sweep(self, S, rng, no)
+    monkeypatch.setattr(gibbs.GibbsProgram, "sweep", stop_later)
+    with pytest.warns(lv.EMWarning, match="Monte Carlo EM interrupted after 3 complete"):
+        fit = lv.infer(regime_model(), {"y": Y}, method="mcem", mc_draws=3, mc_burn=5, max_iter=50, tol=0,
+                       progress=False)
+    assert fit.interrupted and fit.n_iter == 3 and fit.latent_draws["s"].shape == (1, 3)

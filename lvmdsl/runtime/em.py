@@ -630,21 +630,29 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
     S = initial_parameters_on(program, program.subset(first), init, rng)
     avg = None
     trace = []
-    for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
-                    mininterval=0.5):
-        idx = np.sort(rng.integers(0, n, batch_size))
-        b = program.subset(idx)
-        E, _, ll = program.estep(S, batch=b, others=False)
-        scale = n / len(idx)
-        stats = {k: v * scale for k, v in program.stats(S, E, b).items()}
-        rho = (1.0 + t) ** -kappa
-        avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
-        program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
-        trace.append(ll * scale)
+    interrupted, done = False, {k: v.copy() for k, v in S.items()}
+    try:
+        for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
+                        mininterval=0.5):
+            idx = np.sort(rng.integers(0, n, batch_size))
+            b = program.subset(idx)
+            E, _, ll = program.estep(S, batch=b, others=False)
+            scale = n / len(idx)
+            stats = {k: v * scale for k, v in program.stats(S, E, b).items()}
+            rho = (1.0 + t) ** -kappa
+            avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
+            program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
+            trace.append(ll * scale)
+            done = {k: v.copy() for k, v in S.items()}
+    except KeyboardInterrupt:                  # keep the work: the estimates after the last complete step
+        interrupted, S = True, done
+        warnings.warn(f"online EM interrupted after {len(trace)} step(s); the result holds the estimates after "
+                      "the last complete step (result.interrupted is True)", EMWarning, stacklevel=3)
     program.report_collapses()
     _, ll, _, _ = program.estep_stats(S, 1.0, chunk or 2 * batch_size)
-    return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, steps),
-            "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {}}
+    return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, len(trace)),
+            "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {},
+            "interrupted": interrupted}
 
 
 def initial_parameters_on(program: EMProgram, batch: "Batch", init, rng) -> dict:
