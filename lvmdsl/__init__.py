@@ -6,10 +6,11 @@ from .frontend.model import Model, Param, Plate, RandomVariable, distribution_co
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
-from .runtime.em import EMWarning
-from .runtime.gibbs import FallbackWarning
+from .runtime.em import ConvergenceWarning, EMWarning
+from .runtime.gibbs import FallbackWarning, InterruptedRunWarning
 from .runtime.prior import prior_predictive
 from .runtime.results import LabelSwitchingWarning
+from .runtime.stranded import StrandedChainWarning
 
 globals().update(distribution_constructors())
 
@@ -20,5 +21,6 @@ __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
            "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table", "graph",
-           "prior_predictive", "FallbackWarning", "LabelSwitchingWarning", "EMWarning",
+           "prior_predictive", "ConvergenceWarning", "EMWarning", "FallbackWarning", "InterruptedRunWarning",
+           "LabelSwitchingWarning", "StrandedChainWarning",
            *distribution_constructors()]

@@ -21,7 +21,8 @@ INIT3 = {"mu": np.array([-5.0, 0.0, 5.0])}
 @pytest.fixture(scope="module")
 def fitted():
     x = synthetic_gmm(150, 1)[0]
-    res = lv.infer(gmm_model(), data={"x": x}, draws=200, tune=50, chains=2, seed=1, progress=False)
+    res = lv.infer(gmm_model(), data={"x": x}, draws=200, tune=50, chains=2, seed=1, progress=False,
+                   lp=True)            # the log-joint per draw: the sample_stats group
     return x, res
 
 

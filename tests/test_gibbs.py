@@ -232,7 +232,7 @@ def test_keep_thin_and_shapes():
 
 def test_to_arviz_and_summary():
     init = {"mu": np.array([-5.0, 0.0, 5.0])}            # one labelling for every chain
-    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, init=init, progress=False)
+    res = lv.infer(gmm_model(), data=gmm_data(60), draws=50, tune=5, init=init, progress=False, lp=True)
     idata = res.to_arviz()
     assert {"posterior", "observed_data", "sample_stats"} <= set(idata.groups())
     assert idata.posterior["mu"].shape == (4, 50, 3)
@@ -246,7 +246,7 @@ def test_log_joint_in_sample_stats_matches_the_independent_path():
     from lvmdsl.graph.validate import bind_data, log_joint
     m = gmm_model()
     data = gmm_data(30)
-    res = lv.infer(m, data=data, draws=3, tune=0, chains=2, progress=False)
+    res = lv.infer(m, data=data, draws=3, tune=0, chains=2, progress=False, lp=True)
     env, sizes = bind_data(m, data)
     for c in range(2):
         state = {**env, **{k: v[c, -1] for k, v in res.draws.items()}}
@@ -323,7 +323,8 @@ def test_summary_warns_when_mixture_chains_disagree_on_labels():
         res.summary()
     same = {"mu": np.array([[-5.0, 0.0, 5.0], [-4.0, 0.5, 4.0]])}
     res = lv.infer(m, data=data, draws=100, tune=20, chains=2, init=same, seed=0, progress=False)
-    short = lv.infer(m, data=gmm_data(60), draws=50, tune=5, init={"mu": np.array([-5.0, 0.0, 5.0])},
+    wide = np.array([[1e-4] * 3, [1e-4] * 3, [1.0] * 3, [1.0] * 3])     # two chains start very diffuse
+    short = lv.infer(m, data=gmm_data(60), draws=50, tune=0, init={"mu": np.array([-5.0, 0.0, 5.0]), "tau": wide},
                      progress=False)
     assert short.summary()["r_hat"].max() > 1.1              # not converged, but not relabelled
     with warnings.catch_warnings():

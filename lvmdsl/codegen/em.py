@@ -27,6 +27,7 @@ from ..frontend.expr import ModelError
 from ..rules.conjugate import Factor, NotConjugate, collect, target_atoms
 from ..symbolic.lower import plate_symbol
 from .gibbs import GibbsCodegen, Piece, _Block, _frame
+from .names import join_key
 from .printer import FramePrinter, ident
 
 
@@ -228,7 +229,7 @@ class EMCodegen(GibbsCodegen):
     def sum_ref(self, cond, f: Factor, k: int) -> str:
         if cond.name in self.latent_names:          # E-step: a local sum
             return super().sum_ref(cond, f, k)
-        return f"T[{ident(f'{cond.name}_{f.name}_{k}')!r}]"
+        return f"T[{join_key(cond.name, f.name, k)!r}]"
 
     def _soft_lead(self, f: Factor):
         """The discrete latent through which the factor's lead selects the target, if any."""
@@ -238,7 +239,7 @@ class EMCodegen(GibbsCodegen):
         for l in f.lead:
             for info in self.info.values():
                 if info.atoms(sp.sympify(l)):
-                    if not info.discrete or not isinstance(l, sp.Indexed) or found is not None:
+                    if not info.discrete or not isinstance(l, (sp.Indexed, sp.Symbol)) or found is not None:
                         raise ModelError(f"EM: the factor of {f.name!r} selects its parameter through "
                                          f"{sp.sstr(l)}, which is not a single discrete latent")
                     found = (info, l)
@@ -315,7 +316,7 @@ class EMCodegen(GibbsCodegen):
         tl = {}
         for q, l in zip(own, f.lead):
             tl[q.name] = fl[l.name] if isinstance(l, sp.Symbol) and l.name in fl else next(letters)
-        lat = [fl[str(i)] for i in lead_atom.indices[: len(info.var.plates)]]
+        lat = [fl[str(i)] for i in lead_atom.indices[: len(info.var.plates)]] if isinstance(lead_atom, sp.Indexed) else []
         state_letter = tl[own[list(f.lead).index(lead_atom)].name]
         r_spec = "c" + "".join(lat) + state_letter
         data_only = all(not p.mentions_state(B) for _, B in bs.values())
@@ -327,7 +328,7 @@ class EMCodegen(GibbsCodegen):
         else:
             b_spec, b_src = "c" + "".join(fl[a] for a in faxes) + "m", f"np.broadcast_to({stack}, {p.shape_source()[:-1]}, {len(bs)}))"
         out_spec = "c" + "".join(tl[q.name] for q in own) + "m"
-        sb = f"T[{ident(f'{f.name}_weighted_by_{info.name}' if data_only else f'{cond.name}_{f.name}_weighted')!r}]"
+        sb = f"T[{join_key(f.name, 'weighted_by', info.name) if data_only else join_key(cond.name, f.name, 'weighted')!r}]"
         sums = [f"{sb} = soft_sum('{r_spec},{b_spec}->{out_spec}', E[{info.name!r}], {b_src})"]
         keyed = [(i, A, f"{sb}[..., {j}]") for i, A, j in triples]
         header = f"# factor {f.name} over {', '.join(faxes)}, weighted by the responsibilities of {info.name}"

@@ -13,7 +13,6 @@ preamble line.  The generated code names the arrays it reads:
 
 from __future__ import annotations
 
-import re
 
 import sympy as sp
 
@@ -23,10 +22,7 @@ _FUNCS = {sp.log: "np.log", sp.exp: "np.exp", sp.loggamma: "gammaln", sp.digamma
           sp.sqrt: "np.sqrt", sp.Abs: "np.abs"}
 
 
-def ident(text: str) -> str:
-    """A Python identifier that reads like ``text`` (``tau[z[n]]`` -> ``tau_z_n``)."""
-    s = re.sub(r"\W+", "_", str(text)).strip("_")
-    return s if s and not s[0].isdigit() else "v_" + s
+from .names import ident, is_reserved  # noqa: E402,F401  (ident: injective on names; re-exported)
 
 
 class FramePrinter:
@@ -61,7 +57,7 @@ class FramePrinter:
             base, k = ident(hint), 1
             used = set(self._named.values())
             name = base
-            while name in used:
+            while name in used or is_reserved(name):
                 k += 1
                 name = f"{base}_{k}"
             self._named[source] = name
@@ -152,7 +148,10 @@ class FramePrinter:
         if isinstance(i, sp.Indexed):
             return self.indexed(str(i.base.label), i.indices, integer=True)
         if isinstance(i, sp.Symbol):
-            return self.array(i.name, integer=True)[0]
+            source, has_chain = self.array(i.name, integer=True)
+            if has_chain and self.ndim > 1:      # an unknown outside every plate: one value per chain
+                return self.name(f"{source}.reshape(C{', 1' * (self.ndim - 1)})", f"{i.name}_per_chain")
+            return source
         return f"np.asarray(np.rint({self(i)}), dtype=np.intp)"
 
     # ----------------------------------------------------------------- expressions

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..frontend.model import Model
+from ..frontend.expr import ModelError
 from ..graph.validate import bind_data, log_joint
 from ..runtime.forward import sample_prior
 from .derivation import derive
@@ -37,12 +38,10 @@ class VerifyReport:
 
 
 def _default_sizes(model: Model, data: dict | None) -> dict:
-    sizes = {}
-    if data:
-        try:
-            _, sizes = bind_data(model, data)
-        except Exception:  # sizes only; the real check happens below
-            sizes = {}
+    try:        # sizes only (from the data, or from constants with values); the real check happens below
+        _, sizes = bind_data(model, data, require_observed=False)
+    except ModelError:
+        sizes = {}
     for p in model.plates.values():
         if isinstance(p.size, str) and p.name not in sizes:
             sizes[p.name] = sizes[p.size] = 4

@@ -81,7 +81,9 @@ def data_labels(model, data) -> dict:
                 axes.append(np.asarray(value.columns))
         if is_dataframe(data):
             axes = [np.asarray(data.index)]
-        names = dim_names(obj, max(len(axes), np.ndim(value)))
+        if not axes:                          # plain arrays carry no labels (and are checked later)
+            continue
+        names = dim_names(obj, len(axes))
         for dim, labels in zip(names, axes):
             if labels is not None and not _is_default_range(labels):
                 coords.setdefault(dim, labels)

@@ -80,7 +80,14 @@ def as_expr(value) -> Expr:
         return value
     if isinstance(value, (bool, np.bool_)):
         raise ModelError(f"a boolean ({value!r}) cannot be a parameter; use 0 or 1")
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise ModelError(f"cannot use {value!r} in a model expression: a ragged list is not an array") from None
+    if np.iscomplexobj(arr):
+        raise ModelError(f"cannot use {value!r} in a model expression: complex numbers are not supported")
+    if arr.size == 0:
+        raise ModelError(f"cannot use {value!r} in a model expression: the array is empty")
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise ModelError(f"cannot use {value!r} in a model expression: give a number, an array or a model variable")
     return Literal(arr)
@@ -107,12 +114,13 @@ class Const(Expr):
     def __init__(self, name: str, value=None, shape=None):
         from .model import current_model
 
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ModelError(f"constant name {name!r} must be a Python identifier")
+        from ..codegen.names import check_name
+        check_name(name, "constant")
         self.name = name
         self.value = None if value is None else np.asarray(value)
-        if self.value is not None and self.value.dtype == object:
-            raise ModelError(f"constant {name!r}: give a numeric array")
+        if self.value is not None and (self.value.dtype == object or np.iscomplexobj(self.value)
+                                       or not np.issubdtype(self.value.dtype, np.number)):
+            raise ModelError(f"constant {name!r}: give a real numeric array, not {self.value.dtype}")
         self.model = current_model(optional=True)
         self.plates = tuple(self.model._plate_stack) if self.model is not None else ()
         self.shape = None if shape is None else tuple(shape)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..families import FAMILIES, Family, FamilyError, get_family
+from ..codegen.names import check_name
 from .expr import Const, Expr, Literal, ModelError, as_expr
 
 _MODEL_STACK: list["Model"] = []
@@ -57,11 +58,12 @@ class Plate(Expr):
 def plate(name: str, size) -> Plate:
     """``with lv.plate("n", "N") as n:`` declares a plate; re-entering a plate by name reuses it."""
     m = current_model()
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ModelError(f"plate name {name!r} must be a Python identifier")
+    check_name(name, "plate")
     if isinstance(size, (int, np.integer)):
         if size < 1:
             raise ModelError(f"plate {name!r}: size must be a positive integer, got {size}")
+    elif isinstance(size, (float, np.floating)) and float(size).is_integer() and size >= 1:
+        size = int(size)
     elif not (isinstance(size, str) and size.isidentifier()):
         raise ModelError(f"plate {name!r}: size must be a positive integer or a name such as \"N\"")
     if name in m.plates:
@@ -113,6 +115,8 @@ class Model:
     """``with lv.Model("name") as m:``: the container of a model's declarations."""
 
     def __init__(self, name: str = "model"):
+        if not isinstance(name, str) or not name or not name.isprintable():
+            raise ModelError(f"model name {name!r} must be a non-empty string of printable characters, e.g. \"gmm\"")
         self.name = name
         self.variables: dict[str, RandomVariable] = {}
         self.plates: dict[str, Plate] = {}
@@ -172,8 +176,7 @@ class Model:
 def _declare(family_name: str, name: str, observed, given: dict) -> RandomVariable:
     m = current_model()
     fam = get_family(family_name)
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ModelError(f"{family_name} variable name {name!r} must be a Python identifier")
+    check_name(name, f"{family_name} variable")
     seen: dict[str, str] = {}
     for kw in given:
         try:
@@ -193,6 +196,7 @@ def _declare(family_name: str, name: str, observed, given: dict) -> RandomVariab
             exprs[kw] = as_expr(v)
         except ModelError as err:
             raise ModelError(f"variable {name!r}, parameter {kw}: {err}") from None
+    _check_literal_values(name, exprs)
     _check_literal_params(name, fam, exprs)
     rv = RandomVariable(name, fam, exprs, tuple(m._plate_stack), observed, m)
     m._add(rv)
@@ -208,8 +212,7 @@ def Param(name: str, shape=(), constraint=None) -> RandomVariable:
     from ..families.flat import Flat
 
     m = current_model()
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ModelError(f"Param name {name!r} must be a Python identifier")
+    check_name(name, "Param")
     try:
         fam = Flat(constraint, shape)
     except FamilyError as err:
@@ -217,6 +220,15 @@ def Param(name: str, shape=(), constraint=None) -> RandomVariable:
     rv = RandomVariable(name, fam, {}, tuple(m._plate_stack), None, m)
     m._add(rv)
     return rv
+
+
+def _check_literal_values(name: str, exprs: dict):
+    """Numbers written in a declaration must be finite reals: a NaN is named here, not met later."""
+    for kw, e in exprs.items():
+        for node in e.walk():
+            if isinstance(node, Literal) and not np.all(np.isfinite(node.value)):
+                raise ModelError(f"variable {name!r}: parameter {kw} contains {node.value.tolist()!r}, which is not "
+                                 "a finite number; give a finite value")
 
 
 def _check_literal_params(name: str, fam: Family, exprs: dict):

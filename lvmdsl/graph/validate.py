@@ -13,6 +13,7 @@ from ..frontend.data import as_data_dict, is_lazy
 from ..frontend.expr import Index, ModelError
 from ..frontend.model import Model, RandomVariable
 from ..symbolic.lower import NumpyBackend, param_event_shapes
+from .data_checks import check_values
 from .model_graph import ModelGraph
 
 #: the domain a parameter needs, by family and canonical parameter (default "real")
@@ -139,6 +140,7 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True, la
         if name in model.variables:
             _check_shape(model.variables[name], val, sizes)
             _check_support(model.variables[name], val)
+    check_values(model, env, sizes)
     return env, sizes
 
 
@@ -147,7 +149,13 @@ def _numeric(name, val, lazy: bool = False) -> np.ndarray:
         if lazy:
             return _lazy_numeric(name, val)
         val = val.compute()
-    arr = np.asarray(val)
+    try:
+        arr = np.asarray(val)
+    except ValueError:
+        raise ModelError(f"data for {name!r} is ragged (rows of different lengths); give a rectangular array") from None
+    if np.iscomplexobj(arr):
+        raise ModelError(f"data for {name!r} is complex ({arr.dtype}); give real numbers (the imaginary part would be "
+                         "dropped)")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
     if arr.dtype == bool:
@@ -199,8 +207,25 @@ def _plate_sizes(model: Model, env: dict) -> dict:
                 sizes[p.name] = found[p.size][0]
                 sizes[p.size] = found[p.size][0]
             elif p.size in env:
-                sizes[p.name] = sizes[p.size] = int(env[p.size])
+                sizes[p.name] = sizes[p.size] = _size_value(p, env[p.size])
     return sizes
+
+
+def require_nonempty(model: Model, sizes: dict, who: str) -> None:
+    """``who`` (an inference method) needs at least one element in every plate."""
+    for p in model.plates.values():
+        if sizes.get(p.name, 1) == 0:
+            raise ModelError(f"plate {p.name!r} has size {p.size} = 0 in the data; {who} needs at least one data "
+                             "point: give data for it")
+
+
+def _size_value(p, value) -> int:
+    """A plate size read from a constant: a positive whole number."""
+    arr = np.asarray(value)
+    if arr.ndim != 0 or not np.isfinite(arr) or arr % 1 != 0 or arr < 1:
+        raise ModelError(f"plate {p.name!r} takes its size from constant {p.size!r}, which is "
+                         f"{arr.tolist()!r}; a plate size must be a whole number of at least 1")
+    return int(arr)
 
 
 def _check_shape(v: RandomVariable, arr: np.ndarray, sizes: dict):

@@ -21,10 +21,17 @@ import numpy as np
 from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
-from ..graph.validate import bind_data
+from .arguments import init_array
+from ..graph.validate import bind_data, require_nonempty
 from .batched import batched_params
 
 INNER_MAX, INNER_TOL = 100, 1e-12
+
+#: size of the random log-weight perturbation of tempered responsibilities (beta < 1).  At a low
+#: beta every component is pulled onto one (the tempered posterior is nearly uniform); without a
+#: perturbation they can become numerically identical and then stay so for ever.  The
+#: perturbation is absent at beta = 1, so the final iterations are exact EM.
+ANNEAL_JITTER = 0.05
 
 
 class EMWarning(UserWarning):
@@ -38,6 +45,10 @@ def element_level(derivation):
         from ..derive.derivation import derive
         return derive(derivation.model, engine="element")
     return derivation
+
+
+class ConvergenceWarning(UserWarning):
+    """EM reached ``max_iter`` before the log-likelihood settled: the estimates are not a fixed point."""
 
 
 class EMProgram:
@@ -64,6 +75,7 @@ class EMProgram:
                 self.numeric.append(name)
         self._check_structure()
         self.collapses: dict = {}
+        self.anneal_rng = None                 # set by run_em while the E-step is tempered
         self.codegen = EMCodegen(derivation, self.latent, self.params)
         self.namespace = self.codegen.compile()
         self.set_data(data)
@@ -83,6 +95,7 @@ class EMProgram:
 
     def set_data(self, data):
         env, sizes = bind_data(self.model, data)
+        require_nonempty(self.model, sizes, "EM")
         given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
         if given:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
@@ -190,6 +203,8 @@ class EMProgram:
                 else:
                     ll += log_sum_exp_states(eta).reshape(self.R, -1).sum(-1)
                     eta = beta * eta
+                    if self.anneal_rng is not None:        # break the symmetry of identical components
+                        eta += ANNEAL_JITTER * self.anneal_rng.uniform(-1.0, 1.0, eta.shape)
                     eta -= log_sum_exp_states(eta)
                     np.exp(eta, out=eta)
                 E[name] = np.moveaxis(eta, 0, -1)
@@ -403,7 +418,8 @@ def add_stats(total: dict | None, part: dict) -> dict:
 
 
 def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
-    """Latents (E-step) and parameters (M-step): unknowns in a data plate are latent by default."""
+    """Latents (E-step) and parameters (M-step): unknowns in a data plate, and discrete unknowns, are
+    latent by default."""
     names = [v.name for v in derivation.model.unknowns]
     for given in (latent or []), (params or []):
         for n in given:
@@ -413,7 +429,10 @@ def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
     both = set(latent or []) & set(params or [])
     if both:
         raise ModelError(f"{', '.join(sorted(both))} cannot be both latent and a parameter")
-    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])) and n not in (params or [])]
+    # latent by default: unknowns in a data plate, and discrete unknowns anywhere (a change point
+    # outside every plate has an E-step, its posterior over states, but no stationary point of Q)
+    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])
+                                or derivation.model.variables[n].is_discrete) and n not in (params or [])]
     par = [n for n in names if n not in lat]
     if not par:
         raise ModelError("EM needs at least one parameter to estimate; pass params=[...]")
@@ -488,7 +507,7 @@ def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Gen
         shape = tuple(program.sizes[p.name] for p in v.plates)
         want = shape + tuple(v.event_shape)
         if name in init:
-            arr = np.asarray(init[name], float)
+            arr = init_array(name, init[name])
             if arr.shape == (program.R,) + want:
                 S[name] = arr.copy()
             else:
@@ -504,7 +523,8 @@ def initial_parameters(program: EMProgram, init: dict | None, rng: np.random.Gen
         else:
             S[name] = np.stack([neutral_value(v, shape, rng) for _ in range(program.R)])
     missing = [n for n in program.params if n not in init]
-    discrete = [l for l in program.latent if program.d[l].rule == "enumeration"]
+    discrete = [l for l in program.latent if program.d[l].rule == "enumeration"
+                and len(program.model.variables[l].plates) == 1]      # k-means++ needs data points
     if missing and discrete:
         E = {}
         for l in program.latent:
@@ -534,49 +554,68 @@ def run_em(program: EMProgram, init, max_iter: int, tol: float, seed, progress: 
     S = program.start(init, rng)
     R = program.R
     history = []
+    frozen = {k: v.copy() for k, v in S.items()}
     active = np.ones(R, dtype=bool)
     n_iter = np.zeros(R, dtype=int)
     converged = np.zeros(R, dtype=bool)
     betas = list(anneal or [])
-    it = 0
+    level, prev_beta = 0, None                     # annealing: which beta
+    interrupted = False
     bar = trange(max_iter, disable=not progress, desc=f"em {program.model.name}", unit="iter", mininterval=0.5)
-    for it in bar:
-        beta = betas[it] if it < len(betas) else 1.0
-        T, ll, E, post = program.estep_stats(S, beta, chunk)
-        history.append(ll)
-        if it > 0 and beta == 1.0 and (it - 1 >= len(betas)):
-            prev = history[-2]
-            drop = prev - ll
+    try:
+        for it in bar:
+            frozen = {k: v.copy() for k, v in S.items()}
+            beta = betas[level] if level < len(betas) else 1.0
+            program.anneal_rng = rng if beta < 1.0 else None
+            T, ll, E, post = program.estep_stats(S, beta, chunk)
+            history.append(ll)
             scale = np.maximum(np.abs(ll), 1.0)
-            bad = active & (drop > 1e-9 * scale)
-            if bad.any():
-                r = int(np.argmax(np.where(bad, drop / scale, -np.inf)))
-                warnings.warn(f"EM iteration {it}: the log-likelihood decreased by {drop[r]:.3g} "
-                              f"(relative {drop[r] / scale[r]:.2g}) in restart {r}; EM should never decrease it, "
-                              "so an update is not a maximiser of Q", EMWarning, stacklevel=3)
-            done = active & (np.abs(ll - prev) <= tol * scale)
-            converged |= done
-            active &= ~done
-        bad_ll = active & ~np.isfinite(ll)
-        if bad_ll.any():
-            warnings.warn(f"EM iteration {it}: the log-likelihood is not finite in restart(s) "
-                          f"{np.nonzero(bad_ll)[0].tolist()} (a collapsed component); they stop there",
-                          EMWarning, stacklevel=3)
-            active &= ~bad_ll
-        n_iter[active] = it + 1
-        if not active.any():
-            break
-        frozen = {k: v.copy() for k, v in S.items()}
-        program.mstep(S, E, T, exact=exact, iteration=it)
-        for k in S:                                   # finished restarts keep their parameters
-            S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
+            if it > 0 and beta == 1.0 and prev_beta == 1.0:
+                prev = history[-2]
+                drop = prev - ll
+                bad = active & (drop > 1e-9 * scale)
+                if bad.any():
+                    r = int(np.argmax(np.where(bad, drop / scale, -np.inf)))
+                    warnings.warn(f"EM iteration {it}: the log-likelihood decreased by {drop[r]:.3g} "
+                                  f"(relative {drop[r] / scale[r]:.2g}) in restart {r}; EM should never decrease "
+                                  "it, so an update is not a maximiser of Q", EMWarning, stacklevel=3)
+                if tol > 0:                            # tol = 0: run max_iter iterations
+                    done = active & (np.abs(ll - prev) <= tol * scale)
+                    converged |= done
+                    active &= ~done
+            elif beta < 1.0:                           # one iteration per temperature
+                level += 1
+            prev_beta = beta
+            bad_ll = active & ~np.isfinite(ll)
+            if bad_ll.any():
+                warnings.warn(f"EM iteration {it}: the log-likelihood is not finite in restart(s) "
+                              f"{np.nonzero(bad_ll)[0].tolist()} (a collapsed component); they stop there",
+                              EMWarning, stacklevel=3)
+                active &= ~bad_ll
+            n_iter[active] = it + 1
+            if not active.any():
+                break
+            program.mstep(S, E, T, exact=exact, iteration=it)
+            for k in S:                                   # finished restarts keep their parameters
+                S[k] = np.where(active.reshape((R,) + (1,) * (S[k].ndim - 1)), S[k], frozen[k])
+    except KeyboardInterrupt:              # keep the work: the parameters after the last complete iteration
+        interrupted = True
+        S = frozen
+        bar.close()
+        warnings.warn(f"EM interrupted after {len(history)} iteration(s); the result holds the estimates after the "
+                      "last complete iteration (result.interrupted is True)", EMWarning, stacklevel=3)
+    program.anneal_rng = None
+    if not interrupted and tol > 0 and active.any():
+        warnings.warn(f"EM stopped at max_iter={max_iter} before converging in restart(s) "
+                      f"{np.nonzero(active)[0].tolist()} (relative change of the log-likelihood above tol={tol:g}); "
+                      "raise max_iter, or loosen tol", ConvergenceWarning, stacklevel=3)
     bar.close()
     program.report_collapses()
     E, post, ll = final_posteriors(program, S, chunk)
     if len(history) == 0 or not np.array_equal(history[-1], ll):
         history.append(ll)
     return {"params": S, "loglik": np.array(history).T, "n_iter": n_iter, "converged": converged,
-            "posterior": post, "expectations": E}
+            "posterior": post, "expectations": E, "interrupted": interrupted}
 
 
 def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: float, seed, progress: bool,
@@ -602,21 +641,29 @@ def run_online_em(program: EMProgram, init, steps: int, batch_size: int, kappa: 
     S = initial_parameters_on(program, program.subset(first), init, rng)
     avg = None
     trace = []
-    for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
-                    mininterval=0.5):
-        idx = program.minibatch(rng, batch_size)
-        b = program.subset(idx)
-        E, _, ll = program.estep(S, batch=b, others=False)
-        scale = n / len(idx)
-        stats = {k: v * scale for k, v in program.stats(S, E, b).items()}
-        rho = (1.0 + t) ** -kappa
-        avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
-        program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
-        trace.append(ll * scale)
+    interrupted, done = False, {k: v.copy() for k, v in S.items()}
+    try:
+        for t in trange(steps, disable=not progress, desc=f"online em {program.model.name}", unit="batch",
+                        mininterval=0.5):
+            idx = program.minibatch(rng, batch_size)
+            b = program.subset(idx)
+            E, _, ll = program.estep(S, batch=b, others=False)
+            scale = n / len(idx)
+            stats = {k: v * scale for k, v in program.stats(S, E, b).items()}
+            rho = (1.0 + t) ** -kappa
+            avg = stats if avg is None else {k: (1 - rho) * avg[k] + rho * v for k, v in stats.items()}
+            program.mstep(S, None, avg, exact=True, iteration=t, batch=b)
+            trace.append(ll * scale)
+            done = {k: v.copy() for k, v in S.items()}
+    except KeyboardInterrupt:                  # keep the work: the estimates after the last complete step
+        interrupted, S = True, done
+        warnings.warn(f"online EM interrupted after {len(trace)} step(s); the result holds the estimates after "
+                      "the last complete step (result.interrupted is True)", EMWarning, stacklevel=3)
     program.report_collapses()
     _, ll, _, _ = program.estep_stats(S, 1.0, chunk or 2 * batch_size)
-    return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, steps),
-            "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {}}
+    return {"params": S, "loglik": np.array(trace + [ll]).T, "n_iter": np.full(program.R, len(trace)),
+            "converged": np.zeros(program.R, dtype=bool), "posterior": {}, "expectations": {},
+            "interrupted": interrupted}
 
 
 def initial_parameters_on(program: EMProgram, batch: "Batch", init, rng) -> dict:

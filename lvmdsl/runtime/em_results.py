@@ -13,7 +13,8 @@ class EMResult:
     """Estimates of the best restart, with its log-likelihood per iteration and latent posteriors.
 
     ``params[name]``: the estimate; ``loglik``: observed-data log-likelihood (plus log-prior under
-    MAP) per iteration; ``converged``, ``n_iter``; ``posterior(name)``: a latent's E-step posterior
+    MAP) per iteration; ``converged`` (a fixed point reached at beta = 1 within ``tol``), ``n_iter``,
+    ``interrupted`` (a KeyboardInterrupt stopped the run: the estimates after the last complete iteration); ``posterior(name)``: a latent's E-step posterior
     as a distribution object; ``all_loglik``: every restart's path; ``best``: its index.
     """
 
@@ -29,6 +30,7 @@ class EMResult:
         self.n_iter = int(out["n_iter"][b])
         self.loglik = out["loglik"][b, : self.n_iter + 1]
         self.converged = bool(out["converged"][b])
+        self.interrupted = bool(out.get("interrupted", False))    # stopped by Ctrl-C: the work so far
         self._post = out["posterior"]
         self.latent, self.param_names = program.latent, program.params
         self.coords: dict = {}           # labels of pandas or xarray data, by dimension
@@ -114,7 +116,7 @@ class EMResult:
         return out
 
     def __repr__(self):
-        state = "converged" if self.converged else "not converged"
+        state = "interrupted" if self.interrupted else "converged" if self.converged else "not converged"
         return (f"<EMResult {self.model.name!r} ({self.method}): {state} after {self.n_iter} iterations, "
                 f"log-likelihood {self.loglik[-1]:.6g}; params {', '.join(self.params)}>")
 

@@ -25,6 +25,10 @@ from .slice import slice_step
 MAX_STORE_BYTES = 4 * 2**30
 
 
+class InterruptedRunWarning(UserWarning):
+    """A run stopped by KeyboardInterrupt returned the work completed so far."""
+
+
 class FallbackWarning(UserWarning):
     """An unknown is sampled by a generic fallback (a slice sampler), not an exact conditional."""
 
@@ -258,16 +262,25 @@ def run_gibbs(program: GibbsProgram, draws: int, tune: int, thin: int, seed, ini
     total = tune + draws * thin
     program.tuning = True
     kept = 0
-    for it in trange(total, disable=not progress, desc=f"gibbs {program.model.name}", unit="sweep",
-                     mininterval=0.5):
-        if it == tune:
-            program.tuning = False
-        program.sweep(S, rng, it)
-        if it >= tune and (it - tune) % thin == thin - 1:
-            for k in keep:
-                out[k][:, kept] = S[k]
-            if lp:
-                stats["lp"][:, kept] = program.log_joint(S)
-            kept += 1
+    program.interrupted = False
+    bar = trange(total, disable=not progress, desc=f"gibbs {program.model.name}", unit="sweep", mininterval=0.5)
+    try:
+        for it in bar:
+            if it == tune:
+                program.tuning = False
+            program.sweep(S, rng, it)
+            if it >= tune and (it - tune) % thin == thin - 1:
+                for k in keep:
+                    out[k][:, kept] = S[k]
+                if lp:
+                    stats["lp"][:, kept] = program.log_joint(S)
+                kept += 1
+    except KeyboardInterrupt:          # keep the work: the draws stored so far
+        program.interrupted = True
+        bar.close()
+        out = {k: v[:, :kept] for k, v in out.items()}
+        stats = {k: v[:, :kept] for k, v in stats.items()}
+        warnings.warn(f"interrupted after {kept} of {draws} draws; the result holds the draws completed so far "
+                      "(result.interrupted is True)", InterruptedRunWarning, stacklevel=3)
     program.final_state = S
     return out, stats

@@ -59,8 +59,35 @@ def reduce_to(val, frame_shape: tuple, keep: tuple) -> np.ndarray:
 
 
 def draw_natural(family_name: str, eta, rng: np.random.Generator) -> np.ndarray:
-    """One draw per element from the family with natural parameters ``eta`` (stacked on axis 0)."""
-    return FAMILIES[family_name].sample_natural(rng, eta)
+    """One draw per element from the family with natural parameters ``eta`` (stacked on axis 0),
+    kept inside the support (see ``into_support``)."""
+    fam = FAMILIES[family_name]
+    return into_support(fam.support.kind, fam.sample_natural(rng, eta))
+
+
+TINY = np.finfo(float).tiny
+BELOW_ONE = np.nextafter(1.0, 0.0)
+
+
+def into_support(kind: str, x):
+    """A draw that underflowed onto the boundary of an open support, moved to the nearest
+    interior value that keeps its reciprocal and logarithm finite.
+
+    Gamma(a, b) with a = 1e-3 puts mass ~ a * t^a on (0, t): about 4% of draws fall below 1e-300
+    and many of them round to exactly 0.0, which is outside (0, inf) and would be stored as a
+    zero precision (an infinite variance).  A positive draw becomes at least the smallest normal
+    double (2.2e-308, whose reciprocal is finite); a unit-interval draw lies in [tiny, 1 - 2^-53];
+    a simplex draw's zero entries become tiny (its sum moves by less than 1e-300).
+    """
+    if kind == "positive" or kind == "simplex":
+        x = np.asarray(x)
+        if x.dtype.kind == "f" and np.any(x < TINY):
+            x = np.maximum(x, TINY)
+    elif kind == "unit":
+        x = np.asarray(x)
+        if np.any(x < TINY) or np.any(x > BELOW_ONE):
+            x = np.clip(x, TINY, BELOW_ONE)
+    return x
 
 
 def draw_enumerated(logw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -173,8 +200,10 @@ def draw_enumerated_last(logw: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, event_shape: tuple = ()) -> np.ndarray:
-    """One draw per element at natural parameters with their event axes (array-level layout)."""
-    return FAMILIES[family_name].index_sample_natural(rng, eta)
+    """One draw per element at natural parameters with their event axes (array-level layout),
+    kept inside the support (see ``into_support``)."""
+    fam = FAMILIES[family_name]
+    return into_support(fam.support.kind, fam.index_sample_natural(rng, eta))
 
 
 def scatter_to(inner: np.ndarray, route: np.ndarray, K: int) -> np.ndarray:

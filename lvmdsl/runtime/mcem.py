@@ -20,9 +20,10 @@ import numpy as np
 
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
+from .arguments import init_array
 from ..graph.validate import bind_data
 from .batched import batched_params
-from .em import neutral_value, split_unknowns
+from .em import ConvergenceWarning, EMWarning, neutral_value, split_unknowns
 from .gibbs import FallbackWarning, GibbsProgram
 
 
@@ -51,43 +52,71 @@ def run_mcem(derivation, data, restarts: int, latent, params, init, max_iter: in
         S[name] = np.asarray(v.family.sample(rng, p, shape))
         if v.is_discrete:
             S[name] = S[name].astype(np.intp)
-    history, n_iter, converged = [], 0, False
-    for it in trange(max_iter, disable=not progress, desc=f"mcem {model.name}", unit="iter", mininterval=0.5):
-        for b in range(burn):
-            gibbs.sweep(S, rng, it)
-        kept = []
-        for _ in range(draws):
-            gibbs.sweep(S, rng, it)
-            kept.append({k: S[k].copy() for k in lat})
-        change = 0.0
-        for name in par:
-            cond = derivation[name]
-            fn = gibbs.namespace[f"natural_{_ident(name)}"]
-            eta = sum(fn({**S, **z}, gibbs.D, gibbs.DI, gibbs.Z, gibbs.P) for z in kept) / len(kept)
-            old = S[name]
-            new = np.asarray(cond.family.argmax_natural(eta), float)
-            bad = ~np.isfinite(new)
-            S[name] = np.where(bad, old, new)
-            change = max(change, float(np.max(np.abs(S[name] - old)) / (np.max(np.abs(old)) + 1e-300)))
-        history.append(np.full(restarts, np.nan))
-        n_iter = it + 1
-        if change < tol:
-            converged = True
-            break
+    history, n_iter, converged, interrupted = [], 0, False, False
+    kept, done_params, done_kept = [], {k: S[k].copy() for k in par}, []
+    try:
+        for it in trange(max_iter, disable=not progress, desc=f"mcem {model.name}", unit="iter", mininterval=0.5):
+            for b in range(burn):
+                gibbs.sweep(S, rng, it)
+            kept = []
+            for _ in range(draws):
+                gibbs.sweep(S, rng, it)
+                kept.append({k: S[k].copy() for k in lat})
+            change = 0.0
+            for name in par:
+                cond = derivation[name]
+                fn = gibbs.namespace[f"natural_{_ident(name)}"]
+                eta = sum(fn({**S, **z}, gibbs.D, gibbs.DI, gibbs.Z, gibbs.P) for z in kept) / len(kept)
+                old = S[name]
+                new = np.asarray(cond.family.argmax_natural(eta), float)
+                bad = ~np.isfinite(new)
+                S[name] = np.where(bad, old, new)
+                change = max(change, float(np.max(np.abs(S[name] - old)) / (np.max(np.abs(old)) + 1e-300)))
+            history.append(np.full(restarts, np.nan))
+            n_iter = it + 1
+            done_params, done_kept = {k: S[k].copy() for k in par}, kept
+            if change < tol:
+                converged = True
+                break
+    except KeyboardInterrupt:             # keep the work: the estimates of the last complete iteration
+        interrupted = True
+        S.update(done_params)
+        kept = done_kept
+        warnings.warn(f"Monte Carlo EM interrupted after {n_iter} complete iteration(s); the result holds their "
+                      "estimates (result.interrupted is True)", EMWarning, stacklevel=3)
+    if not interrupted and not converged and tol > 0:
+        warnings.warn(f"Monte Carlo EM stopped at max_iter={max_iter} before the relative change of the "
+                      f"parameters fell below tol={tol:g}; raise max_iter or mc_draws, or loosen tol",
+                      ConvergenceWarning, stacklevel=3)
+    if not kept:                          # interrupted before one iteration completed: nothing to keep
+        raise KeyboardInterrupt
     out_params = {k: S[k] for k in par}
     return {"params": out_params, "loglik": np.array(history).T, "n_iter": np.full(restarts, n_iter),
             "converged": np.full(restarts, converged), "posterior": {}, "expectations": {},
-            "latent_draws": {k: np.stack([z[k] for z in kept], 1) for k in lat}}
+            "latent_draws": {k: np.stack([z[k] for z in kept], 1) for k in lat}, "interrupted": interrupted}
 
 
 def _initial(model, params, init, R, sizes, rng) -> dict:
     init = dict(init or {})
+    for name in init:
+        if name not in params:
+            raise ModelError(f"init gives {name!r}, which is not a parameter of this Monte Carlo EM run "
+                             f"(the parameters are {', '.join(params)})")
     S = {}
     for name in params:
         v = model.variables[name]
         shape = tuple(sizes[q.name] for q in v.plates)
         if name in init:
-            S[name] = np.broadcast_to(np.asarray(init[name], float), (R,) + shape + tuple(v.event_shape)).copy()
+            want = shape + tuple(v.event_shape)
+            try:
+                S[name] = np.broadcast_to(init_array(name, init[name]), (R,) + want).copy()
+            except ValueError:
+                raise ModelError(f"the initial value of {name!r} has shape {np.shape(init[name])}; it needs "
+                                 f"{want}") from None
+            from .initial import in_support
+            if not in_support(v, S[name]):
+                raise ModelError(f"the initial value of {name!r} is outside its domain: each value must be "
+                                 f"{v.family.support.describe()}")
         else:
             S[name] = np.stack([neutral_value(v, shape, rng) for _ in range(R)])
     return S
@@ -112,9 +141,10 @@ class MCEMResult:
         self.converged = bool(out["converged"][0])
         self.loglik = out["loglik"][0]
         self.latent_draws = out["latent_draws"]
+        self.interrupted = bool(out.get("interrupted", False))
 
     def __repr__(self):
-        state = "converged" if self.converged else "not converged"
+        state = "interrupted" if self.interrupted else "converged" if self.converged else "not converged"
         return f"<MCEMResult {self.model.name!r}: {state} after {self.n_iter} iterations; params {', '.join(self.params)}>"
 
     def _repr_markdown_(self):

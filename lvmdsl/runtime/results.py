@@ -93,6 +93,7 @@ class GibbsResult:
         self.derivation = program.d
         self.prior_state = None          # set by sample_prior_predictive()
         self.coords: dict = {}           # labels of pandas or xarray data, by dimension
+        self.interrupted = bool(getattr(program, "interrupted", False))   # stopped by Ctrl-C: draws so far
 
     def __getstate__(self):
         """Pickled without the compiled program (generated functions); it is rebuilt on load."""
@@ -147,8 +148,20 @@ class GibbsResult:
         import arviz as az
 
         names = var_names or [n for n in self.draws if not self.model.variables[n].is_discrete]
+        if not self.draws or self.n_draws == 0:
+            raise ModelError("summary() has no draws to summarise: this run stored none (keep=[] or an interrupt "
+                             "before the first draw); run lv.infer again with keep=None or the names to store")
+        if isinstance(var_names, str):
+            names = [var_names]
+        missing = [n for n in names if n not in self.draws]
+        if missing:
+            raise ModelError(f"summary() was asked for {', '.join(map(repr, missing))}, which this run did not store "
+                             f"(it stored {', '.join(self.draws) or 'nothing'}); pass keep=[...] to lv.infer")
         table = az.summary(self._posterior_idata(), var_names=names, hdi_prob=hdi_prob, **kwargs)
         _warn_label_switching(self.model, self.draws, table)
+        from .stranded import warn_stranded
+        components = {c for comps in labelled_by(self.model).values() for c in comps}
+        warn_stranded(self.model, {n: self.draws[n] for n in names}, skip=components)
         return table
 
     def relabel(self, pivot=None, order: str | None = None):

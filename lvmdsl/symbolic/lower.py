@@ -23,14 +23,21 @@ from ..frontend.model import Plate, RandomVariable
 from . import matrix
 
 
+#: literals at least this large become floats: exact integers of that size make sympy evaluate
+#: gamma functions of them exactly (a Gamma(shape=1e6) prior took minutes to derive)
+EXACT_LIMIT = 2.0**16
+
+
 def to_sympy_number(v):
     """An exact sympy number for a numpy scalar (0.1 becomes 1/10, 100.0 becomes 100)."""
     v = v.item() if hasattr(v, "item") else v
-    if isinstance(v, (int, np.integer)):
+    if isinstance(v, (int, np.integer)) and abs(int(v)) < EXACT_LIMIT:
         return sp.Integer(int(v))
     f = float(v)
     if not np.isfinite(f):
         raise ModelError(f"a parameter is {f}; give a finite number")
+    if abs(f) >= EXACT_LIMIT:       # sympy would evaluate loggamma(10**6) exactly, as log(999999!)
+        return sp.Float(f)
     return sp.Rational(repr(f))
 
 
