@@ -17,9 +17,14 @@ from .conditionals import Conditional, NonConjugate, derive_conditional
 class Derivation(Mapping):
     """The complete conditionals of a model's unknowns, in declaration order."""
 
-    def __init__(self, model: Model, conditionals: dict, graph):
+    def __init__(self, model: Model, conditionals: dict, graph, rewrites: list | None = None,
+                 original: Model | None = None):
         self.model, self.graph = model, graph
         self._c = conditionals
+        #: the augmentations applied before deriving (``lvmdsl.rewrites.Record``), in model order
+        self.rewrites = list(rewrites or [])
+        #: the model as the user declared it (``model`` is the augmented one when rewrites ran)
+        self.original = original if original is not None else model
 
     def __getitem__(self, name) -> Conditional | NonConjugate:
         if name not in self._c:
@@ -41,9 +46,17 @@ class Derivation(Mapping):
         return {k: c.reason for k, c in self._c.items() if not c.conjugate}
 
     def explain(self, name: str) -> str:
-        """The step-by-step derivation of one conditional, as plain text."""
+        """The step-by-step derivation of one conditional, as plain text (after the rewrites that
+        introduced or changed the variables of its factors, when there are any)."""
         from ..explain.text import explain_conditional
-        return explain_conditional(self[name])
+        c = self[name]
+        text = explain_conditional(c)
+        touched = {name} | {f.name for f in (c.factors or [])}
+        steps = [r for r in self.rewrites if touched & ({r.variable} | set(r.new))]
+        if steps:
+            text = "\n".join(["step 0: data augmentation"] + ["  " + line for r in steps for line in str(r).splitlines()]
+                             + ["", text])
+        return text
 
     def to_latex(self, name: str | None = None) -> str:
         from ..explain.latex import derivation_latex
@@ -69,21 +82,34 @@ class Derivation(Mapping):
 
     def __str__(self):
         from ..explain.text import derivation_text
-        return derivation_text(self)
+        text = derivation_text(self)
+        if self.rewrites:
+            head = ["Data augmentation (the model is rewritten before deriving):"]
+            head += ["  " + line for r in self.rewrites for line in str(r).splitlines()]
+            text = "\n".join(head) + "\n\n" + text
+        return text
 
     def __repr__(self):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
 
 
-def derive(model: Model, method: str = "gibbs", latent=None, params=None):
+def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
 
     ``method="em"`` returns the EM derivation instead: Q, the expectations it needs, the E-step
     and each parameter's M-step (``latent=``/``params=`` override which unknowns are which).
+    ``augment`` runs the rewrite pass first (``lvmdsl.rewrites``): True for every default rule,
+    False for none, or a list of rule names; ``d.rewrites`` records what it did.  ``data`` lets the
+    rules that depend on it (missing values) see it.
     """
+    from ..rewrites import apply_rewrites
+    original = model
     graph = prepare(model)
+    model, records = apply_rewrites(model, augment, data)
+    if records:
+        graph = prepare(model)
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
-    d = Derivation(model, out, graph)
+    d = Derivation(model, out, graph, records, original)
     if method == "gibbs":
         return d
     if method in ("em", "ecm", "online_em", "annealed_em"):

@@ -10,6 +10,7 @@ from .categorical import Categorical
 from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
+from .gig import GeneralizedInverseGaussian
 from .geometric import Geometric
 from .inverse_gamma import InverseGamma
 from .inverse_wishart import InverseWishart
@@ -21,14 +22,18 @@ from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .pareto import Pareto
 from .poisson import Poisson
+from .polya_gamma import PolyaGamma
+from .polya_gamma_likelihood import PolyaGammaBernoulli, PolyaGammaBinomial
 from .student_t import StudentT
+from .truncated_normal import IntervalNormal, TruncatedNormal
 from .uniform import Uniform
 from .wishart import Wishart
 
 FAMILIES: dict[str, Family] = {cls.name: cls() for cls in (
     Normal, Gamma, InverseGamma, Beta, Exponential, Dirichlet, MultivariateNormal, Bernoulli,
     Categorical, Poisson, Binomial, Geometric, NegativeBinomial, Multinomial, Wishart,
-    InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT)}
+    InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT, TruncatedNormal, IntervalNormal, PolyaGamma,
+    PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian)}
 
 
 def get_family(name: str) -> Family:

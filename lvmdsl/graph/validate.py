@@ -20,12 +20,14 @@ PARAM_DOMAINS = {
                  "InverseGamma": ("shape", "scale"), "Beta": ("a", "b"), "Poisson": ("rate",),
                  "Exponential": ("rate",), "Dirichlet": ("alpha",), "Pareto": ("scale", "shape"),
                  "Laplace": ("scale",), "StudentT": ("df", "scale"), "NegativeBinomial": ("r",),
-                 "Wishart": ("df",), "InverseWishart": ("df",)},
+                 "Wishart": ("df",), "InverseWishart": ("df",), "TruncatedNormal": ("var",),
+                 "IntervalNormal": ("var",), "PolyaGamma": ("b",),
+                 "PolyaGammaBernoulli": ("omega",), "PolyaGammaBinomial": ("omega",)},
     "unit": {"Bernoulli": ("p",), "Binomial": ("p",), "Geometric": ("p",), "NegativeBinomial": ("p",)},
     "simplex": {"Categorical": ("p",), "Multinomial": ("p",)},
     "positive_definite": {"MultivariateNormal": ("precision",), "Wishart": ("scale",),
                           "InverseWishart": ("scale",)},
-    "count": {"Binomial": ("n",), "Multinomial": ("n",)},
+    "count": {"Binomial": ("n",), "Multinomial": ("n",), "PolyaGammaBinomial": ("n",)},
 }
 
 #: supports whose values always lie in a domain
@@ -55,6 +57,7 @@ def prepare(model: Model) -> ModelGraph:
         for k, e in v.params.items():
             shapes[k] = np.asarray(low.lower(e), dtype=object).shape
             _check_domain(v, k, e)
+            _check_finite_literal(v, k, e)
         try:
             v.event_shape = tuple(v.family.event_shape(shapes))
         except (ValueError, IndexError) as err:
@@ -63,6 +66,15 @@ def prepare(model: Model) -> ModelGraph:
         for e in v.params.values():
             _check_index_ranges(v, e)
     return graph
+
+
+def _check_finite_literal(v: RandomVariable, param: str, e):
+    """Infinite numbers are allowed only where a family says so (truncation bounds)."""
+    from ..frontend.expr import Literal
+    for node in e.walk():
+        if isinstance(node, Literal) and np.issubdtype(node.value.dtype, np.floating) and np.any(np.isinf(node.value)):
+            if param not in getattr(v.family, "infinite_params", ()):
+                raise ModelError(f"variable {v.name!r}: parameter {param} is infinite; give a finite number")
 
 
 def _check_param_event_shapes(v: RandomVariable, shapes: dict):
@@ -124,9 +136,11 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     env: dict = {}
     for c in model.consts.values():
         val = data.get(c.name, c.value)
+        if val is None and getattr(c, "compute", None) is not None:    # derived by a rewrite from the data
+            val = c.compute(data)
         if val is None:
             raise ModelError(f"constant {c.name!r} has no value: pass data={{'{c.name}': ...}}")
-        env[c.name] = _numeric(c.name, val)
+        env[c.name] = _numeric(c.name, val, allow_inf=getattr(c, "compute", None) is not None)
     for v in model.variables.values():
         val = data.get(v.name, v.value if v.observed else None)
         if val is not None:
@@ -141,13 +155,13 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     return env, sizes
 
 
-def _numeric(name, val) -> np.ndarray:
+def _numeric(name, val, allow_inf: bool = False) -> np.ndarray:
     arr = np.asarray(val)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr) | (allow_inf & np.isinf(arr))):
         bad = int(np.sum(~np.isfinite(arr)))
         raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); remove or impute them")
     return arr

@@ -22,7 +22,9 @@ from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
+from ..families import FAMILIES
 from .batched import batched_params
+from .fixed import fixed_values, has_fixed
 
 INNER_MAX, INNER_TOL = 100, 1e-12
 
@@ -177,10 +179,15 @@ class EMProgram:
                 E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
             else:
-                p = cond.family.from_natural(eta)
+                fixed = None
+                if has_fixed(cond.family):             # bounds, PG shape: not in the natural parameters
+                    fixed = fixed_values(cond.target, b.env, b.sizes, S, self.R)
+                    p = cond.family.from_natural(eta, fixed=fixed)
+                else:
+                    p = cond.family.from_natural(eta)
                 ll += self._bayes_rule_term(name, cond, p, S, b)
                 if beta != 1.0:
-                    p = cond.family.from_natural(beta * eta)
+                    p = cond.family.from_natural(beta * eta, **({"fixed": fixed} if fixed is not None else {}))
                 post[name] = p
                 stats = cond.family.expected_stats(p)
                 E[name] = np.stack(np.broadcast_arrays(*stats), -1)
@@ -196,7 +203,9 @@ class EMProgram:
         total = np.zeros(self.R)
         for vname in [name] + self.graph.children(name):
             total += self._factor(vname, env, batched, b.sizes)
-        q = np.asarray(cond.family.logpdf(zstar, p), float)
+        posterior = getattr(cond.family, "posterior_family", None)
+        family = FAMILIES[posterior] if posterior else cond.family
+        q = np.asarray(family.logpdf(zstar, p), float)
         return total - q.reshape(self.R, -1).sum(-1)
 
     def _factor(self, vname, env, batched, sizes):

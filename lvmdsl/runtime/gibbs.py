@@ -20,6 +20,7 @@ from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
+from .fixed import fixed_values, has_fixed
 from .initial import in_support, initial_state
 from .slice import slice_step
 
@@ -99,6 +100,14 @@ class GibbsProgram:
         if isinstance(cond, Conditional) and cond.flat:
             raise ModelError(f"{name!r} is a Param without a prior, which Gibbs sampling cannot draw; "
                              "give it a prior, or estimate it with method='em'")
+        if isinstance(cond, Conditional) and cond.rule != "enumeration" and has_fixed(cond.family):
+            natural = self.namespace[f"natural_{_ident(name)}"]   # fixed parameters (bounds, PG shape) added here
+
+            def run(S, rng, natural=natural, cond=cond, v=v):
+                eta = natural(S, self.D, self.DI, self.Z, self.P)
+                fixed = fixed_values(v, self.env, self.sizes, S, self.chains)
+                S[v.name] = cond.family.sample_natural(rng, eta, fixed=fixed)
+            return Step(name, cond.rule_name, _blocking(v, self.sizes), run=run)
         if isinstance(cond, Conditional):
             fn = self.namespace[f"update_{_ident(name)}"]
             return Step(name, cond.rule_name, _blocking(v, self.sizes),
