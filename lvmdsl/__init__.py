@@ -1,11 +1,12 @@
 """lvmdsl: declare a probabilistic model; the library derives its inference algorithm."""
 
-from .frontend.expr import Const, ModelError, dot, exp, log, sigmoid, sqrt
+from .frontend.expr import Const, ModelError, Phi, dot, exp, log, sigmoid, sqrt
 from .frontend.model import Model, Param, Plate, RandomVariable, distribution_constructors, plate
 
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
+from .rewrites import register_rewrite, rewrites
 
 globals().update(distribution_constructors())
 
@@ -14,5 +15,5 @@ from .explain.table import conjugacy_table  # noqa: E402  (needs the constructor
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
            *distribution_constructors()]

@@ -9,6 +9,7 @@ rule that fired, and the posterior's parameters (symbolic via ``params``, numeri
 
 from __future__ import annotations
 
+import inspect
 from functools import cached_property
 
 import numpy as np
@@ -245,7 +246,9 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
             if stats is None:
                 raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
                                    "exponential-family form")
-            base = [local[0] - target.family.log_base_measure(elem)] + local[1:]
+            takes_p = "p" in inspect.signature(target.family.log_base_measure).parameters   # h(x) that depends on a fixed parameter (PolyaGamma's b)
+            h = target.family.log_base_measure(elem, prior_p) if takes_p else target.family.log_base_measure(elem)
+            base = [local[0] - h] + local[1:]
             try:
                 for f, e in zip(factors, base):
                     f.coefficients = collect(name, stats, e, f.name)

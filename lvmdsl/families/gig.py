@@ -18,7 +18,13 @@ from .base import Family, Support, as_float
 
 
 class gig_log_normaliser(sp.Function):
-    """A(p, a, b) of the family, an opaque atom for sympy (the conjugacy rule only drops it)."""
+    """A(p, a, b) of the family: an atom for sympy (the conjugacy rule only drops it), evaluated
+    numerically by ``evalf``."""
+
+    def _eval_evalf(self, prec):
+        p, a, b = (float(t.evalf()) for t in self.args)
+        value = GeneralizedInverseGaussian()._log_norm({"p": p, "a": a, "b": b})
+        return sp.Float(float(value), prec)
 
 
 def _log_kv(p, w):

@@ -7,8 +7,8 @@ h(w) = p(w | b, 0); E[w] = b tanh(c/2) / (2c) (b/4 at c = 0).  The natural param
 and the shape b is a fixed parameter (``fixed_params``): samplers and the log-normaliser take it as
 ``fixed={"b": ...}``.  Draws and the density come from the ``polyagamma`` package.
 
-The symbolic log-density writes log p(w | b, 0) as the atom ``log_pg_base(w)``: the conjugacy rule
-only needs to see that it is the base measure (it is not a function of c).
+The symbolic log-density writes log p(w | b, 0) as the atom ``log_pg_base(w, b)``: the conjugacy
+rule only needs to see that it is the base measure (it is not a function of c).
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from .base import Family, FamilyError, Support, as_float
 
 
 class log_pg_base(sp.Function):
-    """log p(w | b, 0), the base measure of the Polya-gamma family (an opaque atom for sympy)."""
+    """log p(w | b, 0), the base measure of the Polya-gamma family: an atom for sympy, evaluated
+    numerically (``evalf``) by the polyagamma package's density."""
+
+    def _eval_evalf(self, prec):
+        x, b = (float(a.evalf()) for a in self.args)
+        return sp.Float(float(polyagamma_pdf(x, h=b, z=0.0, return_log=True)), prec)
 
 
 def _fixed_b(fixed, p=None):
@@ -58,13 +63,16 @@ class PolyaGamma(Family):
     # symbolic
     def log_density(self, x, p):
         b, c = p["b"], p["c"]
-        return b * sp.log(sp.cosh(c / 2)) - c**2 * x / 2 + log_pg_base(x)
+        return b * sp.log(sp.cosh(c / 2)) - c**2 * x / 2 + log_pg_base(x, b)
 
     def sufficient_stats(self, x, p=None):
         return [x]
 
-    def log_base_measure(self, x):
-        return log_pg_base(x)
+    def log_base_measure(self, x, p=None):
+        """log h(w) = log p(w | b, 0): it depends on the fixed shape b, so it needs ``p``."""
+        if p is None:
+            raise FamilyError("the PolyaGamma base measure depends on b: pass the parameters")
+        return log_pg_base(x, p["b"])
 
     def natural_params(self, p):
         return [-p["c"] ** 2 / 2]

@@ -46,16 +46,18 @@ class ModelBuilder:
         for c in original.consts.values():
             self.add_const(c.name, c.plates, value=c.value, shape=c.shape)
 
-    def add_const(self, name: str, plates: tuple, value=None, shape=None, compute=None, describe: str = "") -> Const:
+    def add_const(self, name: str, plates: tuple, value=None, shape=None, compute=None, describe: str = "",
+                  observation: bool = False) -> Const:
         """A constant of the new model; ``compute(data) -> array`` derives its value from the data
-        when none is given (``graph.validate.bind_data`` calls it), ``describe`` says how, for readers."""
+        when none is given (``graph.validate.bind_data`` calls it), ``describe`` says how, for readers;
+        ``observation`` marks it as standing for observed data (its plate is a data plate)."""
         if name in self.model.consts or name in self.model.variables or name in self.model.plates:
             raise ModelError(f"the rewrite needs the name {name!r}, which the model already uses; rename it")
         c = Const.__new__(Const)
         c.name, c.model, c.plates = name, self.model, tuple(plates)
         c.value = None if value is None else np.asarray(value)
-        c.shape = None if shape is None else tuple(shape)
-        c.compute, c.describe = compute, describe
+        c.shape = tuple(shape) if shape is not None else (() if value is None else None)
+        c.compute, c.describe, c.observation = compute, describe, observation
         self.model.consts[name] = c
         self.refs[name] = c
         return c

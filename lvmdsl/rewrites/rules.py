@@ -54,11 +54,11 @@ class Probit(Rule):
                 return np.where(arr == 1, np.inf, 0.0)
             return np.where(arr == 1, 0.0, -np.inf)
 
-        b.add_const(y, v.plates, value=v.value, shape=() if v.value is None else None)
+        b.add_const(y, v.plates, value=v.value, shape=() if v.value is None else None, observation=True)
         lo = b.add_const(f"{z}_lower", v.plates, compute=lambda d: side(d, False),
-                         describe=f"0 where {y} = 1, -inf where {y} = 0")
+                         describe=f"0 where {y} = 1, -inf where {y} = 0", observation=True)
         hi = b.add_const(f"{z}_upper", v.plates, compute=lambda d: side(d, True),
-                         describe=f"+inf where {y} = 1, 0 where {y} = 0")
+                         describe=f"+inf where {y} = 1, 0 where {y} = 0", observation=True)
         latent = b.declare("IntervalNormal", z, {"mean": b.expr(m.parts["eta"]), "var": 1.0, "lower": lo, "upper": hi},
                            v.plates)
         return self.record(m, [z], [latent], notes=[f"{y} is now data: it sets the interval of {z} "

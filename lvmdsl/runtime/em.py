@@ -333,6 +333,8 @@ def _is_integral(v, block: int = 1 << 16) -> bool:
     if a.dtype.kind in "iub":
         return True
     flat = a.reshape(-1)
+    if not np.all(np.isfinite(flat)):        # infinite bounds (a truncation) are not indices
+        return False
     return all(np.all(np.mod(flat[i:i + block], 1) == 0) for i in range(0, flat.size, block))
 
 
@@ -391,7 +393,8 @@ def add_stats(total: dict | None, part: dict) -> dict:
 
 
 def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
-    """Latents (E-step) and parameters (M-step): unknowns in a data plate are latent by default."""
+    """Latents (E-step) and parameters (M-step): unknowns in a data plate, and the latent variables
+    a rewrite added (augmentation scales), are latent by default."""
     names = [v.name for v in derivation.model.unknowns]
     for given in (latent or []), (params or []):
         for n in given:
@@ -401,7 +404,9 @@ def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
     both = set(latent or []) & set(params or [])
     if both:
         raise ModelError(f"{', '.join(sorted(both))} cannot be both latent and a parameter")
-    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])) and n not in (params or [])]
+    added = {n for r in getattr(derivation, "rewrites", []) for n in r.new}    # augmentation latents
+    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or []) or n in added)
+           and n not in (params or [])]
     par = [n for n in names if n not in lat]
     if not par:
         raise ModelError("EM needs at least one parameter to estimate; pass params=[...]")
