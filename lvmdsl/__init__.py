@@ -6,7 +6,7 @@ from .frontend.model import Model, Param, Plate, RandomVariable, distribution_co
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
-from .rewrites import register_rewrite, rewrites
+from .rewrites import interval, register_rewrite, rewrites
 
 globals().update(distribution_constructors())
 
@@ -15,5 +15,5 @@ from .explain.table import conjugacy_table  # noqa: E402  (needs the constructor
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "interval", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
            *distribution_constructors()]

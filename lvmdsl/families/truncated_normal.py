@@ -133,7 +133,7 @@ class TruncatedNormal(Family):
         with np.errstate(invalid="ignore"):
             draw = stats.truncnorm.rvs(np.where(point, -1.0, a), np.where(point, 1.0, b), loc=m, scale=s,
                                        size=shape, random_state=rng)
-        return np.where(point, m + s * np.where(point, a, 0.0), draw)
+        return np.where(point, np.broadcast_to(as_float(p)["lower"], shape), draw)
 
     def sample_natural(self, rng, eta, fixed=None):
         return self.sample(rng, self.from_natural(eta, fixed=fixed))
@@ -143,7 +143,7 @@ class TruncatedNormal(Family):
         point = ~(b > a)
         with np.errstate(invalid="ignore", divide="ignore"):
             z = stats.truncnorm.mean(np.where(point, -1.0, a), np.where(point, 1.0, b))
-        return np.where(point, m + s * np.where(point, a, 0.0), m + s * z)
+        return np.where(point, as_float(p)["lower"], m + s * z)
 
     def var(self, p):
         m, s, a, b = self._standard(p)

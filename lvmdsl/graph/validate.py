@@ -136,11 +136,12 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     env: dict = {}
     for c in model.consts.values():
         val = data.get(c.name, c.value)
-        if val is None and getattr(c, "compute", None) is not None:    # derived by a rewrite from the data
+        if getattr(c, "compute", None) is not None:    # derived by a rewrite from the data
             val = c.compute(data)
         if val is None:
             raise ModelError(f"constant {c.name!r} has no value: pass data={{'{c.name}': ...}}")
-        env[c.name] = _numeric(c.name, val, allow_inf=getattr(c, "compute", None) is not None)
+        derived = getattr(c, "compute", None) is not None
+        env[c.name] = _numeric(c.name, val, allow_inf=derived, allow_nan=derived and getattr(c, "observation", False))
     for v in model.variables.values():
         val = data.get(v.name, v.value if v.observed else None)
         if val is not None:
@@ -155,15 +156,17 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
     return env, sizes
 
 
-def _numeric(name, val, allow_inf: bool = False) -> np.ndarray:
+def _numeric(name, val, allow_inf: bool = False, allow_nan: bool = False) -> np.ndarray:
     arr = np.asarray(val)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr) | (allow_inf & np.isinf(arr))):
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr) | (allow_inf & np.isinf(arr))
+                                                           | (allow_nan & np.isnan(arr))):
         bad = int(np.sum(~np.isfinite(arr)))
-        raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); remove or impute them")
+        raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); NaN marks missing entries only "
+                         "for a Normal observation (other families: remove or impute them)")
     return arr
 
 

@@ -6,9 +6,10 @@ augment=False | True | ["probit", ...])`` and ``lv.infer(..., augment=...)`` cho
 
 from .base import REGISTRY, Match, Record, Rule, apply_rewrites, register_rewrite, rewrites
 from .ir import ModelBuilder
+from .missing import Interval, IntervalData, interval
 from .rules import BUILTIN
 
-for _rule in BUILTIN:
+for _rule in (*BUILTIN, IntervalData()):
     register_rewrite(_rule)
 
-__all__ = ["Match", "Record", "Rule", "ModelBuilder", "apply_rewrites", "register_rewrite", "rewrites", "REGISTRY"]
+__all__ = ["Interval", "interval", "Match", "Record", "Rule", "ModelBuilder", "apply_rewrites", "register_rewrite", "rewrites", "REGISTRY"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batched import batched_params
+from .batched import BatchedBackend
 
 
 def has_fixed(family) -> bool:
@@ -21,5 +21,5 @@ def has_fixed(family) -> bool:
 
 def fixed_values(v, env: dict, sizes: dict, state: dict, B: int) -> dict:
     """{name: array (B or 1, *plates)} of ``v``'s fixed parameters at the state ``state``."""
-    p = batched_params(v, {**env, **state}, sizes, set(state), B)
-    return {k: np.asarray(p[k], float) for k in v.family.fixed_params}
+    low = BatchedBackend(v.plates, v.name, {**env, **state}, sizes, set(state), B)
+    return {k: np.asarray(low.lower(v.params[k])[0], float) for k in v.family.fixed_params}

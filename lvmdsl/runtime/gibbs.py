@@ -90,7 +90,7 @@ class GibbsProgram:
         self.D = {k: np.asarray(v, dtype=float) for k, v in self.env.items()}
         self.D.update({k: float(v) for k, v in self.sizes.items()})
         self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items()
-                   if np.all(np.mod(v, 1) == 0)}
+                   if np.all(np.isfinite(v)) and np.all(np.mod(v, 1) == 0)}
         self.Z = {**self.sizes, "_chains": self.chains}
         self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
 
@@ -107,7 +107,7 @@ class GibbsProgram:
                 eta = natural(S, self.D, self.DI, self.Z, self.P)
                 fixed = fixed_values(v, self.env, self.sizes, S, self.chains)
                 S[v.name] = cond.family.sample_natural(rng, eta, fixed=fixed)
-            return Step(name, cond.rule_name, _blocking(v, self.sizes), run=run)
+            return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if isinstance(cond, Conditional):
             fn = self.namespace[f"update_{_ident(name)}"]
             return Step(name, cond.rule_name, _blocking(v, self.sizes),
@@ -136,6 +136,15 @@ class GibbsProgram:
         warnings.warn(f"{name!r} has no conjugate conditional ({reason}); it is updated by a {method}",
                       FallbackWarning, stacklevel=4)
         return Step(name, method, blocking, reason=reason, run=run)
+
+    def _free_entries(self, v) -> str:
+        """For a variable on intervals (missing or censored data): how many entries are free."""
+        if "lower" not in getattr(v.family, "fixed_params", ()):
+            return ""
+        fixed = fixed_values(v, self.env, self.sizes, {}, 1)
+        lo, hi = np.broadcast_arrays(fixed["lower"], fixed["upper"])
+        free = int(np.sum(lo < hi))
+        return f" ({free} missing or censored, {lo.size - free} observed)" if np.any(lo == hi) else ""
 
     # ---------------------------------------------------------------- slice updates
     def _support_logp(self, name, f):
