@@ -86,7 +86,8 @@ CASES = [
                              "upper": np.array(np.inf)},
          lambda p: stats.truncnorm(8.0, np.inf), "TruncatedNormal-far-tail"),
     Case("PolyaGamma", {"b": np.array([1.0, 3.0]), "c": np.array([[0.0], [2.5]])}, lambda p: PGTwin(p["b"], p["c"])),
-    Case("GeneralizedInverseGaussian", {"p": np.array([0.5, -1.5, 2.0]), "a": np.array(2.0), "b": np.array(3.0)},
+    Case("GeneralizedInverseGaussian", {"p": np.array([0.5, -1.5, 2.0, 0.5]), "a": np.array([2.0, 2.0, 2.0, 0.3]),
+                                        "b": np.array([3.0, 3.0, 3.0, 7.0])},
          lambda p: stats.geninvgauss(p["p"], np.sqrt(p["a"] * p["b"]), scale=np.sqrt(p["b"] / p["a"]))),
     Case("GeneralizedInverseGaussian", {"p": np.array(2.5), "a": np.array(4.0), "b": np.array(0.0)},
          lambda p: stats.gamma(2.5, scale=0.5), "GIG-gamma-limit"),
@@ -505,7 +506,8 @@ def test_event_shapes_and_finite_supports():
     assert F["Poisson"].finite_support_size({"rate": ()}) is None
     assert F["Binomial"].integer_params == ("n",) and F["Multinomial"].integer_params == ("n",)
     for name, f in F.items():
-        discrete = name in {"Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson", "Categorical", "Multinomial"}
+        discrete = name in {"Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson", "Categorical", "Multinomial",
+                            "PolyaGammaBernoulli", "PolyaGammaBinomial"}
         assert f.support.discrete == discrete, name
 
 

@@ -167,7 +167,7 @@ def test_probit_gibbs_matches_quadrature_of_the_exact_posterior():
         return special.log_ndtr(s[None] * (W @ X.T)).sum(1)
 
     prior = lambda W: -0.5 * (W**2).sum(1)           # noqa: E731
-    res = lv.infer(probit_model(2), data={"X": X, "y": y}, draws=3000, tune=300, chains=4, seed=3, progress=False)
+    res = lv.infer(probit_model(2), data={"X": X, "y": y}, draws=2000, tune=200, chains=4, seed=3, progress=False)
     draws = res.draws["w"].reshape(4, -1, 2)
     mean, sd = grid_posterior(loglik, prior, draws.reshape(-1, 2).mean(0), 6 * draws.reshape(-1, 2).std(0))
     check_gibbs_against(draws, mean, sd)
@@ -197,7 +197,7 @@ def test_logistic_polya_gamma_gibbs_matches_quadrature_and_blocks_the_weights():
     prior = lambda W: -0.5 * (W**2).sum(1)           # noqa: E731
     with warnings.catch_warnings():
         warnings.simplefilter("error")             # no fallback sampler
-        res = lv.infer(logistic_model(2, prior_var=1.0), data={"X": X, "y": y}, draws=3000, tune=300, chains=4,
+        res = lv.infer(logistic_model(2, prior_var=1.0), data={"X": X, "y": y}, draws=2000, tune=200, chains=4,
                        seed=6, progress=False)
     assert [s.method for s in res.schedule] == ["conjugate PolyaGamma", "conjugate MultivariateNormal"]
     draws = res.draws["w"].reshape(4, -1, 2)
@@ -280,7 +280,7 @@ def test_bayesian_lasso_gibbs_matches_quadrature():
         return -0.5 * ((y[None] - W @ X.T) ** 2).sum(1)
 
     prior = lambda W: -np.abs(W).sum(1) / b          # noqa: E731
-    res = lv.infer(lasso_model(b), data={"x0": X[:, 0], "x1": X[:, 1], "y": y}, draws=3000, tune=300, chains=4,
+    res = lv.infer(lasso_model(b), data={"x0": X[:, 0], "x1": X[:, 1], "y": y}, draws=2000, tune=200, chains=4,
                    seed=11, progress=False)
     draws = np.stack([res.draws["w0"], res.draws["w1"]], -1)
     flat = draws.reshape(-1, 2)

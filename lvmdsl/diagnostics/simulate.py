@@ -16,15 +16,23 @@ from ..derive.conditionals import Conditional
 from ..derive.derivation import derive
 from ..frontend.expr import ModelError
 from ..runtime.batched import batched_params
+from ..runtime.fixed import fixed_values, has_fixed
 
 
 class BatchedSimulator:
     """Prior draws, Gibbs sweeps and data draws for ``C`` independent (parameters, data) pairs."""
 
-    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None):
-        self.model, self.d = model, derive(model)
+    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None, augment=True):
+        # sweeps run on the augmented model (its latents join the state); marginal draws of the
+        # user's variables come from the model as declared, whose law the augmentation keeps
+        self.original, self.d = model, derive(model, augment=augment)
+        model = self.model = self.d.model
         self.unknowns = [v.name for v in model.unknowns]
         self.observed = [v.name for v in model.observed]
+        lost = [v.name for v in self.original.observed if v.name not in self.observed]
+        if lost:
+            raise ModelError(f"a rewrite turned {', '.join(lost)} into data for its intervals; these checks need "
+                             "observed variables to redraw (pass augment=False, or check with lv.infer directly)")
         for n in self.unknowns:
             if not isinstance(self.d[n], Conditional):
                 raise ModelError(f"{n!r} has no exact conditional ({self.d[n].reason}); these checks need one")
@@ -51,16 +59,33 @@ class BatchedSimulator:
         order = [n for n in order if graph.is_local(n)] + [n for n in order if not graph.is_local(n)]
         self.steps = []
         for n in order:
-            fn = ns[f"update_{ident(n)}"]
+            cond = self.d[n]
+            if cond.rule != "enumeration" and has_fixed(cond.family):
+                fn = self._fixed_update(n, cond, ns[f"natural_{ident(n)}"])
+            else:
+                fn = ns[f"update_{ident(n)}"]
             self.steps.append((n, hook(n, fn) if hook else fn))
 
-    def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:
-        """Ancestral draws of every variable (or of ``names`` given the others in the state)."""
-        S: dict = {}
-        return self._ancestral(rng, C, S, names or list(self.model.variables))
+    def _fixed_update(self, name, cond, natural):
+        """A draw whose family needs fixed parameters (PolyaGamma's b, bounds) besides eta."""
+        v = self.model.variables[name]
 
-    def _ancestral(self, rng, C, S, names):
-        for v in self.model.variables.values():
+        def update(S, D, DI, Z, P, rng):
+            C = Z["_chains"]
+            fixed = fixed_values(v, self.consts, self.sizes, {k: S[k] for k in S}, C)
+            S[name] = cond.family.sample_natural(rng, natural(S, D, DI, Z, P), fixed=fixed)
+        return update
+
+    def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:
+        """Ancestral draws of every variable (or of ``names`` given the others in the state): the
+        declared model's, then any augmentation latent from its declaration given those (a start)."""
+        S: dict = {}
+        S = self._ancestral(rng, C, S, names or list(self.original.variables), self.original)
+        extra = [n for n in self.model.variables if n not in S]
+        return self._ancestral(rng, C, S, extra) if extra and names is None else S
+
+    def _ancestral(self, rng, C, S, names, model=None):
+        for v in (model or self.model).variables.values():
             if v.name not in names:
                 continue
             env = {**self.consts, **S}

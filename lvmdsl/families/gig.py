@@ -112,6 +112,10 @@ class GeneralizedInverseGaussian(Family):
             out[g] = rng.gamma(p[g]) / (a[g] / 2)
         if np.any(ig):
             out[ig] = (b[ig] / 2) / rng.gamma(-p[ig])
+        half = both & (p == 0.5)          # GIG(1/2, a, b) = 1 / InverseGaussian(mean sqrt(a/b), shape a)
+        if np.any(half):
+            out[half] = 1 / rng.wald(np.sqrt(a[half] / b[half]), a[half])
+        both = both & ~half
         if np.any(both):
             out[both] = stats.geninvgauss.rvs(p[both], np.sqrt(a[both] * b[both]), scale=np.sqrt(b[both] / a[both]),
                                               random_state=rng)
