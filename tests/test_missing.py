@@ -1,0 +1,159 @@
+"""Missing and censored data, and the joint factors the augmentations add.
+
+References: least squares on the observed entries (missing y at random), scipy.optimize on the
+censored (Tobit) likelihood, closed-form conditional moments for Gibbs imputations, quadrature and
+Monte Carlo over Polya-gamma draws for the integral identities behind the rewrites.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, special, stats
+
+import lvmdsl as lv
+from lvmdsl.families import FAMILIES
+
+
+def regression(prior: bool):
+    with lv.Model("reg") as m:
+        if prior:
+            a = lv.Normal("a", mean=0.0, var=100.0)
+            b = lv.Normal("b", mean=0.0, var=100.0)
+            tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        else:
+            a, b = lv.Param("a"), lv.Param("b")
+            s2 = lv.Param("s2", constraint="positive")
+        with lv.plate("n", "N"):
+            x = lv.Const("x", shape=())
+            if prior:
+                lv.Normal("y", mean=a + b * x, precision=tau, observed=True)
+            else:
+                lv.Normal("y", mean=a + b * x, var=s2, observed=True)
+    return m
+
+
+def data(N=200, frac=0.2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=N)
+    y = 1 + 2 * x + 0.7 * rng.normal(size=N)
+    miss = rng.random(N) < frac
+    return x, y, miss
+
+
+def test_regression_em_with_20_percent_of_y_missing_matches_the_observed_data_mle():
+    x, y, miss = data()
+    y_nan = np.where(miss, np.nan, y)
+    fit = lv.infer(regression(False), data={"x": x, "y": y_nan}, method="em", max_iter=3000, tol=1e-15,
+                   progress=False)
+    o = ~miss
+    A = np.c_[np.ones(o.sum()), x[o]]
+    coef = np.linalg.lstsq(A, y[o], rcond=None)[0]
+    s2 = np.mean((y[o] - A @ coef) ** 2)
+    got = [float(np.ravel(fit.params[k])[0]) for k in ("a", "b", "s2")]
+    np.testing.assert_allclose(got, [*coef, s2], atol=1e-6)
+    ll = stats.norm.logpdf(y[o], A @ coef, np.sqrt(s2)).sum()
+    assert float(np.ravel(fit.loglik)[-1]) == pytest.approx(ll, abs=1e-6)
+
+
+def test_a_masked_array_marks_missing_entries_like_nan():
+    x, y, miss = data(N=60, seed=1)
+    d1 = lv.derive(regression(False), data={"x": x, "y": np.ma.masked_array(y, mask=miss)})
+    d2 = lv.derive(regression(False), data={"x": x, "y": np.where(miss, np.nan, y)})
+    assert [r.rule for r in d1.rewrites] == [r.rule for r in d2.rewrites] == ["interval_data"]
+    assert f"{miss.sum()} of 60 entries" in d1.rewrites[0].notes[0]
+    assert lv.derive(regression(False), data={"x": x, "y": y}).rewrites == []       # nothing missing
+
+
+def test_gibbs_imputations_have_the_conditional_mean_and_variance():
+    x, y, miss = data(N=120, seed=2)
+    res = lv.infer(regression(True), data={"x": x, "y": np.where(miss, np.nan, y)}, draws=1500, tune=200,
+                   chains=2, seed=3, progress=False)
+    step = next(s for s in res.schedule if s.name == "y_complete")
+    assert f"({miss.sum()} missing or censored, {(~miss).sum()} observed)" in step.blocking
+    full = res.draws["y_complete"]
+    assert np.array_equal(full[..., ~miss], np.broadcast_to(y[~miss], full[..., ~miss].shape))
+    a, b, tau = (res.draws[k][..., None] for k in ("a", "b", "tau"))
+    # each stored state is a draw of the joint posterior, under which y[missing] | a, b, tau is
+    # N(a + b x, 1/tau): standardised, the imputations are N(0, 1) given the parameters
+    z = ((full - a - b * x) * np.sqrt(tau))[..., miss]
+    import arviz as az
+    for stat, target in ((z.mean(-1), 0.0), ((z**2).mean(-1), 1.0)):      # per draw: (chains, draws)
+        se = stat.std() / np.sqrt(float(az.ess(stat)))
+        assert abs(stat.mean() - target) < 4 * se, (stat.mean(), target, se)
+
+
+def test_censored_normal_em_matches_the_tobit_likelihood():
+    rng = np.random.default_rng(4)
+    N, c = 300, 1.5
+    x = rng.normal(size=N)
+    ystar = 0.5 + 1.2 * x + rng.normal(size=N)
+    cens = ystar > c
+    lower = np.where(cens, c, ystar)
+    upper = np.where(cens, np.inf, ystar)
+    fit = lv.infer(regression(False), data={"x": x, "y": lv.interval(lower, upper)}, method="em", max_iter=5000,
+                   tol=1e-15, progress=False)
+
+    def nll(t):
+        a, b, ls = t
+        s = np.exp(ls / 2)
+        mu = a + b * x
+        return -(stats.norm.logpdf(ystar[~cens], mu[~cens], s).sum() + stats.norm.logsf(c, mu[cens], s).sum())
+
+    ref = optimize.minimize(nll, np.zeros(3), method="BFGS", options={"gtol": 1e-10})
+    got = [float(np.ravel(fit.params[k])[0]) for k in ("a", "b", "s2")]
+    np.testing.assert_allclose(got[:2], ref.x[:2], atol=1e-6)
+    assert got[2] == pytest.approx(np.exp(ref.x[2]), rel=1e-5)
+    assert float(np.ravel(fit.loglik)[-1]) == pytest.approx(-ref.fun, abs=1e-6)
+
+
+def test_interval_bounds_are_checked():
+    with pytest.raises(lv.ModelError, match="exceeds"):
+        lv.interval([1.0, 2.0], [0.0, 3.0])
+    with pytest.raises(lv.ModelError, match="NaN"):
+        lv.interval([np.nan], [1.0])
+
+
+# ------------------------------------------------------------------ the joint factors
+def test_interval_normal_integrates_to_the_interval_probability_and_conditions_to_truncnorm():
+    f = FAMILIES["IntervalNormal"]
+    p = {"mean": np.array(0.3), "var": np.array(2.0), "lower": np.array(-0.5), "upper": np.array(1.7)}
+    mass, _ = integrate.quad(lambda z: np.exp(f.logpdf(np.array(z), p)), -0.5, 1.7)
+    s = np.sqrt(2.0)
+    assert mass == pytest.approx(special.ndtr((1.7 - 0.3) / s) - special.ndtr((-0.5 - 0.3) / s), rel=1e-10)
+    tn = FAMILIES["TruncatedNormal"]
+    for z in (-0.2, 0.4, 1.5):
+        assert float(f.logpdf(np.array(z), p)) - np.log(mass) == pytest.approx(float(tn.logpdf(np.array(z), p)),
+                                                                             rel=1e-10)
+    point = {**p, "lower": np.array(0.9), "upper": np.array(0.9)}
+    assert float(f.logpdf(np.array(0.9), point)) == pytest.approx(stats.norm.logpdf(0.9, 0.3, s))
+
+
+@pytest.mark.parametrize("fam,n", [("PolyaGammaBernoulli", 1), ("PolyaGammaBinomial", 4)])
+def test_polya_gamma_factor_integrates_to_the_logistic_likelihood(fam, n):
+    """E over omega ~ PG(n, 0) of exp(factor) is sigmoid(eta)^y (1 - sigmoid(eta))^(n - y) C(n, y)."""
+    f = FAMILIES[fam]
+    rng = np.random.default_rng(5)
+    omega = FAMILIES["PolyaGamma"].sample(rng, {"b": np.array(float(n)), "c": np.array(0.0)}, (400_000,))
+    for eta in (-1.3, 0.4):
+        for y in range(n + 1):
+            p = {"eta": np.array(eta), "omega": omega, "n": np.array(float(n))}
+            vals = np.exp(f.logpdf(np.array(float(y)), p))
+            want = stats.binom.pmf(y, n, special.expit(eta))
+            assert abs(vals.mean() - want) < 5 * vals.std() / np.sqrt(vals.size)
+
+
+def test_polya_gamma_moments_by_its_definition_as_a_sum_of_gammas():
+    """PG(b, c) = (1 / (2 pi^2)) sum_k g_k / ((k - 1/2)^2 + c^2 / (4 pi^2)), g_k ~ Gamma(b, 1): a
+    truncated sum, compared with the family's closed-form mean and its sampler's mean."""
+    rng = np.random.default_rng(6)
+    b, c, K, n = 2.0, 1.7, 1000, 10_000
+    k = np.arange(1, K + 1)
+    g = rng.gamma(b, size=(n, K))
+    direct = (g / ((k - 0.5) ** 2 + c**2 / (4 * np.pi**2))).sum(1) / (2 * np.pi**2)
+    f = FAMILIES["PolyaGamma"]
+    p = {"b": np.array(b), "c": np.array(c)}
+    draws = f.sample(rng, p, (n,))
+    assert abs(direct.mean() - f.mean(p)) < 5 * direct.std() / np.sqrt(n) + 2e-4     # truncation at K terms: below 2e-4
+    assert abs(draws.mean() - f.mean(p)) < 5 * draws.std() / np.sqrt(n)
+    assert stats.ks_2samp(direct, draws).pvalue > 1e-3
