@@ -48,3 +48,19 @@ def test_augment_missing(capsys):
     res, fit = run("augment_missing")
     assert "missing or censored" in str(res.schedule) and "y_complete" in res.draws
     assert abs(float(np.ravel(fit.params["b"])[0]) - 2.0) < 0.3
+
+
+def test_augmentation_doc_is_generated_from_the_registry_and_its_code_runs():
+    import re
+    docs = EXAMPLES.parent / "docs"
+    sys.path.insert(0, str(docs))
+    import make_docs
+    text = (docs / "augmentation.md").read_text()
+    assert text == make_docs.augmentation_page(), "docs/augmentation.md is stale: run python docs/make_docs.py"
+    import lvmdsl as lv
+    for rule in lv.rewrites():
+        assert f"### `{rule.name}`" in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in re.findall(r"```python\n(.*?)```", text, re.S):
+            exec(compile(block, "augmentation.md", "exec"), {})
