@@ -20,7 +20,7 @@ import sympy as sp
 from ..symbolic.matrix import INVERSE_SUFFIX, LogDet
 
 _FUNCS = {sp.log: "np.log", sp.exp: "np.exp", sp.loggamma: "gammaln", sp.digamma: "digamma",
-          sp.sqrt: "np.sqrt", sp.Abs: "np.abs"}
+          sp.sqrt: "np.sqrt", sp.Abs: "np.abs", sp.erf: "erf"}
 
 
 def ident(text: str) -> str:

@@ -145,6 +145,11 @@ class Conditional:
                 return Distribution(self.family, {"p": special.expit(phi[..., 1] - phi[..., 0])})
             logp = phi - special.logsumexp(phi, axis=-1, keepdims=True)
             return Distribution(self.family, {"p": np.exp(logp)})
+        fixed = getattr(self.family, "fixed_params", ())
+        if fixed and not self.family.support.discrete:        # bounds, PolyaGamma's b: as the prior gives them
+            from ..graph.validate import evaluate_params
+            prior = evaluate_params(self.target, env, sizes)
+            return Distribution(self.family, self.family.from_natural(eta, fixed={k: prior[k] for k in fixed}))
         return Distribution(self.family, self.family.from_natural(eta))
 
     def _check_state(self, env):

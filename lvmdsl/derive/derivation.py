@@ -59,8 +59,10 @@ class Derivation(Mapping):
         return text
 
     def to_latex(self, name: str | None = None) -> str:
+        """LaTeX of the conditionals, after the identities of the rewrites that were applied."""
         from ..explain.latex import derivation_latex
-        return derivation_latex(self, name)
+        body = derivation_latex(self, name)
+        return "".join(rewrites_latex(self.rewrites)) + body
 
     def _repr_latex_(self):
         return self.to_latex_document()
@@ -82,15 +84,23 @@ class Derivation(Mapping):
 
     def __str__(self):
         from ..explain.text import derivation_text
-        text = derivation_text(self)
-        if self.rewrites:
-            head = ["Data augmentation (the model is rewritten before deriving):"]
-            head += ["  " + line for r in self.rewrites for line in str(r).splitlines()]
-            text = "\n".join(head) + "\n\n" + text
-        return text
+        return rewrites_text(self.rewrites) + derivation_text(self)
 
     def __repr__(self):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
+
+
+def rewrites_latex(records) -> list:
+    """One LaTeX line per rewrite: what it replaced, the identity it uses, the reference."""
+    return [f"\\text{{augmentation {r.rule} of {r.variable} ({r.reference}):}}\\quad {r.latex}\\\\\n" for r in records]
+
+
+def rewrites_text(records) -> str:
+    if not records:
+        return ""
+    head = ["Data augmentation (the model is rewritten before deriving):"]
+    head += ["  " + line for r in records for line in str(r).splitlines()]
+    return "\n".join(head) + "\n\n"
 
 
 def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None):
@@ -114,5 +124,11 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
         return d
     if method in ("em", "ecm", "online_em", "annealed_em"):
         from .em import EMDerivation
-        return EMDerivation(d, latent, params)
+
+        class AugmentedEMDerivation(EMDerivation):
+            """The EM derivation, printed after the rewrites it starts from."""
+
+            def __str__(self):
+                return rewrites_text(self.d.rewrites) + super().__str__()
+        return (AugmentedEMDerivation if records else EMDerivation)(d, latent, params)
     raise ValueError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")
