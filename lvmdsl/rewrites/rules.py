@@ -125,14 +125,14 @@ class StudentTScale(Rule):
 class LaplaceScale(Rule):
     name = "laplace"
     reference = "Park and Casella (2008); Andrews and Mallows (1974)"
-    summary = "x ~ Laplace(loc, s) -> tau ~ Exponential(rate 1/(2 s^2)) as a GIG, x ~ Normal(loc, tau)"
+    summary = "x ~ Laplace(loc, s) (prior or likelihood) -> tau ~ Exponential(rate 1/(2 s^2)) as a GIG, x ~ Normal(loc, tau)"
     identity = ("Laplace(x | loc, s) = int N(x | loc, tau) Exp(tau | 1/(2 s^2)) d tau; the exponential is "
                 "GeneralizedInverseGaussian(1, 1/s^2, 0), so tau | x ~ GIG(1/2, 1/s^2, (x - loc)^2)")
     latex = (r"\frac{1}{2s}e^{-|x-\mu|/s} = \int_0^\infty \mathcal{N}(x \mid \mu, \tau)\,"
              r"\frac{1}{2s^2}e^{-\tau/(2s^2)}\,d\tau")
 
     def match(self, model, v):
-        if v.family.name == "Laplace" and not v.observed:
+        if v.family.name == "Laplace":
             return Match(self, v)
         return None
 
@@ -141,7 +141,8 @@ class LaplaceScale(Rule):
         tau = b.fresh(f"tau_{v.name}")
         s = b.expr(v.params["scale"])
         latent = b.declare("GeneralizedInverseGaussian", tau, {"p": 1.0, "a": 1 / s**2, "b": 0.0}, v.plates)
-        new = b.declare("Normal", v.name, {"mean": b.expr(v.params["loc"]), "var": latent}, v.plates)
+        new = b.declare("Normal", v.name, {"mean": b.expr(v.params["loc"]), "var": latent}, v.plates,
+                        observed=v.observed, value=v.value)
         b.refs[v.name] = new
         return self.record(m, [tau], [latent, new], notes=[f"E[1/{tau}] = 1 / (s |{v.name} - loc|) is what EM uses"])
 
