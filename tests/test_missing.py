@@ -157,3 +157,18 @@ def test_polya_gamma_moments_by_its_definition_as_a_sum_of_gammas():
     assert abs(direct.mean() - f.mean(p)) < 5 * direct.std() / np.sqrt(n) + 2e-4     # truncation at K terms: below 2e-4
     assert abs(draws.mean() - f.mean(p)) < 5 * draws.std() / np.sqrt(n)
     assert stats.ks_2samp(direct, draws).pvalue > 1e-3
+
+
+def test_polya_gamma_joint_factor_integrates_to_the_negative_binomial_likelihood():
+    f = FAMILIES["PolyaGammaJoint"]
+    rng = np.random.default_rng(7)
+    r, eta = 3.0, 0.6               # integer b = y + r: the exact sampler (see families/polya_gamma.py)
+    for y in (0, 3):
+        b = y + r
+        omega = FAMILIES["PolyaGamma"].sample(rng, {"b": np.array(b), "c": np.array(0.0)}, (400_000,))
+        p = {"b": np.array(b), "eta": np.array(eta), "kappa": np.array((r - y) / 2),
+             "logc": np.array(special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1))}
+        base = FAMILIES["PolyaGamma"].logpdf(omega, {"b": np.array(b), "c": np.array(0.0)})
+        vals = np.exp(f.logpdf(omega, p) - base)          # the factor divided by PG(omega | b, 0)
+        want = stats.nbinom.pmf(y, r, special.expit(eta))
+        assert abs(vals.mean() - want) < 5 * vals.std() / np.sqrt(vals.size)

@@ -303,3 +303,27 @@ def test_verify_checks_every_conditional_of_the_augmented_models():
         report = lv.verify(m, data=consts, sizes={"N": 5})
         assert report.ok and not report.skipped, (m.name, report.summary())
         assert len(report.errors) == len(lv.derive(m))
+
+
+def test_negative_binomial_logit_em_matches_scipy_optimize_and_gibbs_is_all_conjugate():
+    rng = np.random.default_rng(13)
+    N, D, r = 300, 2, 3.0
+    X = rng.normal(size=(N, D))
+    y = rng.negative_binomial(r, special.expit(X @ np.array([0.5, -0.4])))
+
+    def build(prior):
+        with lv.Model("nb") as m:
+            w = lv.MultivariateNormal("w", mean=np.zeros(D), cov=np.eye(D)) if prior else lv.Param("w", shape=(D,))
+            with lv.plate("n", "N"):
+                Xc = lv.Const("X", shape=(D,))
+                lv.NegativeBinomial("y", r=r, p=lv.sigmoid(lv.dot(Xc, w)), observed=True)
+        return m
+
+    fit = lv.infer(build(False), data={"X": X, "y": y}, method="em", max_iter=5000, tol=1e-15, progress=False)
+    nll = lambda b: -stats.nbinom.logpmf(y, r, special.expit(X @ b)).sum()      # noqa: E731
+    ref = optimize.minimize(nll, np.zeros(D), method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(fit.params["w"].ravel(), ref.x, atol=1e-6)
+    assert float(np.ravel(fit.loglik)[-1]) == pytest.approx(-ref.fun, abs=1e-6)
+    d = lv.derive(build(True))
+    assert not d.not_conjugate and [r_.rule for r_ in d.rewrites] == ["negative_binomial"]
+    assert lv.verify(build(True), data={"X": X[:5]}, sizes={"N": 5}).ok

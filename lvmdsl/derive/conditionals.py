@@ -149,7 +149,9 @@ class Conditional:
         if fixed and not self.family.support.discrete:        # bounds, PolyaGamma's b: as the prior gives them
             from ..graph.validate import evaluate_params
             prior = evaluate_params(self.target, env, sizes)
-            return Distribution(self.family, self.family.from_natural(eta, fixed={k: prior[k] for k in fixed}))
+            family = getattr(self.family, "posterior_family", None)     # joint factors condition to another family
+            family = FAMILIES[family] if family else self.family
+            return Distribution(family, family.from_natural(eta, fixed={k: prior[k] for k in fixed}))
         return Distribution(self.family, self.family.from_natural(eta))
 
     def _check_state(self, env):

@@ -16,6 +16,7 @@ from ..derive.conditionals import Conditional
 from ..derive.derivation import derive
 from ..frontend.expr import ModelError
 from ..runtime.batched import batched_params
+from ..families import conditional_family
 from ..runtime.fixed import fixed_values, has_fixed
 
 
@@ -73,7 +74,7 @@ class BatchedSimulator:
         def update(S, D, DI, Z, P, rng):
             C = Z["_chains"]
             fixed = fixed_values(v, self.consts, self.sizes, {k: S[k] for k in S}, C)
-            S[name] = cond.family.sample_natural(rng, natural(S, D, DI, Z, P), fixed=fixed)
+            S[name] = conditional_family(cond.family).sample_natural(rng, natural(S, D, DI, Z, P), fixed=fixed)
         return update
 
     def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:

@@ -22,7 +22,7 @@ from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .pareto import Pareto
 from .poisson import Poisson
-from .polya_gamma import PolyaGamma
+from .polya_gamma import PolyaGamma, PolyaGammaJoint
 from .polya_gamma_likelihood import PolyaGammaBernoulli, PolyaGammaBinomial
 from .student_t import StudentT
 from .truncated_normal import IntervalNormal, TruncatedNormal
@@ -33,7 +33,14 @@ FAMILIES: dict[str, Family] = {cls.name: cls() for cls in (
     Normal, Gamma, InverseGamma, Beta, Exponential, Dirichlet, MultivariateNormal, Bernoulli,
     Categorical, Poisson, Binomial, Geometric, NegativeBinomial, Multinomial, Wishart,
     InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT, TruncatedNormal, IntervalNormal, PolyaGamma,
-    PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian)}
+    PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian, PolyaGammaJoint)}
+
+
+def conditional_family(family: Family) -> Family:
+    """The family of a complete conditional whose prior is ``family``: itself, or, for the joint
+    factors of an augmentation (IntervalNormal, PolyaGammaJoint), the distribution they condition to."""
+    name = getattr(family, "posterior_family", None)
+    return FAMILIES[name] if name else family
 
 
 def get_family(name: str) -> Family:
@@ -45,4 +52,4 @@ def get_family(name: str) -> Family:
         ) from None
 
 
-__all__ = ["Distribution", "Family", "FamilyError", "Support", "FAMILIES", "get_family"]
+__all__ = ["conditional_family", "Distribution", "Family", "FamilyError", "Support", "FAMILIES", "get_family"]

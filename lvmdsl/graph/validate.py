@@ -21,7 +21,7 @@ PARAM_DOMAINS = {
                  "Exponential": ("rate",), "Dirichlet": ("alpha",), "Pareto": ("scale", "shape"),
                  "Laplace": ("scale",), "StudentT": ("df", "scale"), "NegativeBinomial": ("r",),
                  "Wishart": ("df",), "InverseWishart": ("df",), "TruncatedNormal": ("var",),
-                 "IntervalNormal": ("var",), "PolyaGamma": ("b",),
+                 "IntervalNormal": ("var",), "PolyaGamma": ("b",), "PolyaGammaJoint": ("b",),
                  "PolyaGammaBernoulli": ("omega",), "PolyaGammaBinomial": ("omega",)},
     "unit": {"Bernoulli": ("p",), "Binomial": ("p",), "Geometric": ("p",), "NegativeBinomial": ("p",)},
     "simplex": {"Categorical": ("p",), "Multinomial": ("p",)},

@@ -8,6 +8,7 @@ pass then derives every conditional of the augmented model with the one generic 
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from ..frontend.expr import Func, Literal, ModelError
 from .base import Match, Rule
@@ -147,4 +148,42 @@ class LaplaceScale(Rule):
         return self.record(m, [tau], [latent, new], notes=[f"E[1/{tau}] = 1 / (s |{v.name} - loc|) is what EM uses"])
 
 
-BUILTIN = (Probit(), Logistic(), StudentTScale(), LaplaceScale())
+class NegativeBinomialLogit(Rule):
+    name = "negative_binomial"
+    reference = "Polson, Scott and Windle (2013); Zhou et al. (2012)"
+    summary = ("y ~ NegativeBinomial(r, sigmoid(eta)) -> omega ~ PolyaGammaJoint(y + r, eta): the count and a "
+               "PG(y + r, 0) latent in one factor, quadratic in eta")
+    identity = ("p^r (1-p)^y = e^(r eta) / (1 + e^eta)^(y + r) = 2^-(y+r) e^((r - y) eta / 2) int e^(-omega eta^2 / 2) "
+                "PG(omega | y + r, 0) d omega with p = sigmoid(eta), so omega | eta ~ PolyaGamma(y + r, eta)")
+    latex = (r"\frac{e^{r\eta}}{(1+e^{\eta})^{y+r}} = 2^{-(y+r)} e^{(r-y)\eta/2}"
+             r"\int_0^\infty e^{-\omega\eta^2/2}\,\mathrm{PG}(\omega \mid y + r, 0)\,d\omega")
+
+    def match(self, model, v):
+        if v.family.name == "NegativeBinomial" and v.observed and _link_argument(v, "sigmoid") is not None \
+                and _literal(v.params["r"]) is not None:
+            return Match(self, v, {"eta": _link_argument(v, "sigmoid")})
+        return None
+
+    def apply(self, b, m):
+        v = m.variable
+        y, r = v.name, float(_literal(v.params["r"]))
+        w = b.fresh(f"omega_{y}")
+
+        def counts(data):
+            val = data.get(y, v.value)
+            if val is None:
+                raise ModelError(f"{y!r} is observed but no data was given: pass data={{'{y}': array}}")
+            arr = np.asarray(val, float)
+            if not np.all((arr >= 0) & (np.mod(arr, 1) == 0)):
+                raise ModelError(f"data for {y!r} must be non-negative integers (negative binomial counts)")
+            return arr
+
+        yc = b.add_const(y, v.plates, value=v.value, shape=() if v.value is None else None, observation=True)
+        logc = b.add_const(f"{w}_logc", v.plates, observation=True, describe=f"log Gamma({y} + r) - log Gamma(r) - log {y}!",
+                           compute=lambda d: special.gammaln(counts(d) + r) - special.gammaln(r) - special.gammaln(counts(d) + 1))
+        latent = b.declare("PolyaGammaJoint", w, {"b": yc + r, "eta": b.expr(m.parts["eta"]), "kappa": (r - yc) / 2,
+                                                  "logc": logc}, v.plates)
+        return self.record(m, [w], [latent], notes=[f"{y} is now data inside the factor of {w} (b = {y} + r)"])
+
+
+BUILTIN = (Probit(), Logistic(), StudentTScale(), LaplaceScale(), NegativeBinomialLogit())

@@ -22,7 +22,7 @@ from ..codegen.em import EMCodegen
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
-from ..families import FAMILIES
+from ..families import conditional_family
 from .batched import batched_params
 from .fixed import fixed_values, has_fixed
 
@@ -179,17 +179,17 @@ class EMProgram:
                 E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
             else:
-                fixed = None
+                fixed, fam = None, conditional_family(cond.family)
                 if has_fixed(cond.family):             # bounds, PG shape: not in the natural parameters
                     fixed = fixed_values(cond.target, b.env, b.sizes, S, self.R)
-                    p = cond.family.from_natural(eta, fixed=fixed)
+                    p = fam.from_natural(eta, fixed=fixed)
                 else:
-                    p = cond.family.from_natural(eta)
+                    p = fam.from_natural(eta)
                 ll += self._bayes_rule_term(name, cond, p, S, b)
                 if beta != 1.0:
-                    p = cond.family.from_natural(beta * eta, **({"fixed": fixed} if fixed is not None else {}))
+                    p = fam.from_natural(beta * eta, **({"fixed": fixed} if fixed is not None else {}))
                 post[name] = p
-                stats = cond.family.expected_stats(p)
+                stats = fam.expected_stats(p)
                 E[name] = np.stack(np.broadcast_arrays(*stats), -1)
         if others:
             ll += self._other_terms(S)
@@ -197,14 +197,13 @@ class EMProgram:
 
     def _bayes_rule_term(self, name, cond, p, S, b):
         """log p(z*, children | theta) - log q(z*) at the posterior mean z*, per restart."""
-        zstar = np.asarray(cond.family.mean(p), float)
+        family = conditional_family(cond.family)
+        zstar = np.asarray(family.mean(p), float)
         env = {**b.env, **S, name: zstar}
         batched = set(S) | {name}
         total = np.zeros(self.R)
         for vname in [name] + self.graph.children(name):
             total += self._factor(vname, env, batched, b.sizes)
-        posterior = getattr(cond.family, "posterior_family", None)
-        family = FAMILIES[posterior] if posterior else cond.family
         q = np.asarray(family.logpdf(zstar, p), float)
         return total - q.reshape(self.R, -1).sum(-1)
 

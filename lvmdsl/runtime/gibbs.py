@@ -20,6 +20,7 @@ from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
+from ..families import conditional_family
 from .fixed import fixed_values, has_fixed
 from .initial import in_support, initial_state
 from .slice import slice_step
@@ -106,7 +107,7 @@ class GibbsProgram:
             def run(S, rng, natural=natural, cond=cond, v=v):
                 eta = natural(S, self.D, self.DI, self.Z, self.P)
                 fixed = fixed_values(v, self.env, self.sizes, S, self.chains)
-                S[v.name] = cond.family.sample_natural(rng, eta, fixed=fixed)
+                S[v.name] = conditional_family(cond.family).sample_natural(rng, eta, fixed=fixed)
             return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if isinstance(cond, Conditional):
             fn = self.namespace[f"update_{_ident(name)}"]
