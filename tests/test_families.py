@@ -89,9 +89,18 @@ CASES = [
     Case("GeneralizedInverseGaussian", {"p": np.array([0.5, -1.5, 2.0, 0.5]), "a": np.array([2.0, 2.0, 2.0, 0.3]),
                                         "b": np.array([3.0, 3.0, 3.0, 7.0])},
          lambda p: stats.geninvgauss(p["p"], np.sqrt(p["a"] * p["b"]), scale=np.sqrt(p["b"] / p["a"]))),
+    Case("TruncatedPoisson", {"rate": np.array([3.2, 0.5, 30.0]), "lower": np.array([2.0, 0.0, 5.0]),
+                              "upper": np.array([np.inf, 3.0, 12.0])}, lambda p: truncated_poisson_twin(**p)),
     Case("GeneralizedInverseGaussian", {"p": np.array(2.5), "a": np.array(4.0), "b": np.array(0.0)},
          lambda p: stats.gamma(2.5, scale=0.5), "GIG-gamma-limit"),
 ]
+
+
+def truncated_poisson_twin(rate, lower, upper):
+    """scipy's Poisson pmf restricted to [lower, upper] and renormalised, as a discrete distribution."""
+    k = np.arange(int(lower), int(min(upper, lower + 400)) + 1)
+    pmf = stats.poisson.pmf(k, float(rate))
+    return stats.rv_discrete(values=(k, pmf / pmf.sum()))
 
 
 class PGTwin:
@@ -144,6 +153,7 @@ NUMERIC_T = {
     "LogNormal": lambda x: [np.log(x), np.log(x) ** 2],
     "Pareto": lambda x: [np.log(x)],
     "TruncatedNormal": lambda x: [x, x**2],
+    "TruncatedPoisson": lambda x: [x],
     "PolyaGamma": lambda x: [x],
     "GeneralizedInverseGaussian": lambda x: [np.log(x), x, 1 / x],
 }
@@ -477,7 +487,7 @@ def test_inverse_wishart_statistics_are_inverse_atoms_shared_with_mvn_cov():
 # ------------------------------------------------------------------ shapes, supports, checks
 #: joint factors of an augmentation (a latent and an observation together), not distributions of one
 #: variable: tested against their integral identities in tests/test_rewrite_families.py
-JOINT_FACTORS = {"IntervalNormal", "PolyaGammaBernoulli", "PolyaGammaBinomial", "PolyaGammaJoint"}
+JOINT_FACTORS = {"IntervalNormal", "PolyaGammaBernoulli", "PolyaGammaBinomial", "PolyaGammaJoint", "IntervalPoisson"}
 
 
 def test_registry_lists_every_family():
@@ -507,7 +517,7 @@ def test_event_shapes_and_finite_supports():
     assert F["Binomial"].integer_params == ("n",) and F["Multinomial"].integer_params == ("n",)
     for name, f in F.items():
         discrete = name in {"Bernoulli", "Binomial", "Geometric", "NegativeBinomial", "Poisson", "Categorical", "Multinomial",
-                            "PolyaGammaBernoulli", "PolyaGammaBinomial"}
+                            "PolyaGammaBernoulli", "PolyaGammaBinomial", "TruncatedPoisson", "IntervalPoisson"}
         assert f.support.discrete == discrete, name
 
 

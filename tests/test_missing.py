@@ -172,3 +172,41 @@ def test_polya_gamma_joint_factor_integrates_to_the_negative_binomial_likelihood
         vals = np.exp(f.logpdf(omega, p) - base)          # the factor divided by PG(omega | b, 0)
         want = stats.nbinom.pmf(y, r, special.expit(eta))
         assert abs(vals.mean() - want) < 5 * vals.std() / np.sqrt(vals.size)
+
+
+def test_poisson_with_missing_and_right_censored_counts_em_matches_the_exact_likelihood():
+    rng = np.random.default_rng(8)
+    N, c = 400, 6
+    x = rng.normal(size=N) * 0.5
+    k = rng.poisson(np.exp(1.2 + 0.5 * x))
+    cens = k >= c                                   # only "k >= c" is known
+    miss = rng.random(N) < 0.2
+    lower = np.where(miss, 0.0, np.where(cens, c, k))
+    upper = np.where(miss | cens, np.inf, k)
+    with lv.Model("counts") as m:
+        lam = lv.Param("lam", constraint="positive")
+        with lv.plate("n", "N"):
+            lv.Poisson("k", rate=lam, observed=True)
+    fit = lv.infer(m, data={"k": lv.interval(lower, upper)}, method="em", max_iter=5000, tol=1e-15, progress=False)
+    obs = ~miss & ~cens
+
+    def nll(t):
+        rate = np.exp(t[0])
+        return -(stats.poisson.logpmf(k[obs], rate).sum() + stats.poisson.logsf(c - 1, rate) * np.sum(cens & ~miss))
+
+    ref = optimize.minimize(nll, np.zeros(1), method="BFGS", options={"gtol": 1e-12})
+    assert float(np.ravel(fit.params["lam"])[0]) == pytest.approx(np.exp(ref.x[0]), rel=1e-6)
+    assert float(np.ravel(fit.loglik)[-1]) == pytest.approx(-ref.fun, abs=1e-6)
+    res = lv.infer(lv_gamma_poisson(), data={"k": lv.interval(lower, upper)}, draws=300, tune=50, chains=2,
+                   progress=False)
+    full = res.draws["k_complete"]
+    assert np.array_equal(full[..., obs], np.broadcast_to(k[obs], full[..., obs].shape))
+    assert np.all(full[..., cens & ~miss] >= c) and np.all(np.mod(full, 1) == 0)
+
+
+def lv_gamma_poisson():
+    with lv.Model("counts_bayes") as m:
+        lam = lv.Gamma("lam", shape=1.0, rate=0.1)
+        with lv.plate("n", "N"):
+            lv.Poisson("k", rate=lam, observed=True)
+    return m

@@ -26,6 +26,7 @@ from .polya_gamma import PolyaGamma, PolyaGammaJoint
 from .polya_gamma_likelihood import PolyaGammaBernoulli, PolyaGammaBinomial
 from .student_t import StudentT
 from .truncated_normal import IntervalNormal, TruncatedNormal
+from .truncated_poisson import IntervalPoisson, TruncatedPoisson
 from .uniform import Uniform
 from .wishart import Wishart
 
@@ -33,7 +34,8 @@ FAMILIES: dict[str, Family] = {cls.name: cls() for cls in (
     Normal, Gamma, InverseGamma, Beta, Exponential, Dirichlet, MultivariateNormal, Bernoulli,
     Categorical, Poisson, Binomial, Geometric, NegativeBinomial, Multinomial, Wishart,
     InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT, TruncatedNormal, IntervalNormal, PolyaGamma,
-    PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian, PolyaGammaJoint)}
+    PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian, PolyaGammaJoint,
+    TruncatedPoisson, IntervalPoisson)}
 
 
 def conditional_family(family: Family) -> Family:

@@ -22,6 +22,7 @@ PARAM_DOMAINS = {
                  "Laplace": ("scale",), "StudentT": ("df", "scale"), "NegativeBinomial": ("r",),
                  "Wishart": ("df",), "InverseWishart": ("df",), "TruncatedNormal": ("var",),
                  "IntervalNormal": ("var",), "PolyaGamma": ("b",), "PolyaGammaJoint": ("b",),
+                 "TruncatedPoisson": ("rate",), "IntervalPoisson": ("rate",),
                  "PolyaGammaBernoulli": ("omega",), "PolyaGammaBinomial": ("omega",)},
     "unit": {"Bernoulli": ("p",), "Binomial": ("p",), "Geometric": ("p",), "NegativeBinomial": ("p",)},
     "simplex": {"Categorical": ("p",), "Multinomial": ("p",)},

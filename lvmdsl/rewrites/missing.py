@@ -74,14 +74,15 @@ def _needs_rewrite(value) -> bool:
 class IntervalData(Rule):
     name = "interval_data"
     reference = "Tobin (1958); Little and Rubin (2002), ch. 11"
-    summary = "y ~ Normal observed with NaN / masked / lv.interval entries -> y_complete ~ IntervalNormal"
-    identity = ("P(lower <= y <= upper) = int N(y | mean, var) 1[lower <= y <= upper] dy; an observed entry "
-                "is the point interval lower = upper = y, whose factor is N(y | mean, var)")
+    summary = ("y ~ Normal | Poisson observed with NaN / masked / lv.interval entries -> "
+               "y_complete ~ IntervalNormal | IntervalPoisson")
+    identity = ("P(lower <= y <= upper) = int N(y | mean, var) 1[lower <= y <= upper] dy (a sum over counts for "
+                "a Poisson); an observed entry is the point interval lower = upper = y, whose factor is p(y | ...)")
     latex = (r"P(l \le y \le u) = \int \mathcal{N}(y \mid \mu, \sigma^2)\,\mathbb{1}[l \le y \le u]\,dy")
     needs_data = True
 
     def match(self, model, v, data=None):
-        if v.family.name != "Normal" or not v.observed:
+        if v.family.name not in ("Normal", "Poisson") or not v.observed:
             return None
         value = (data or {}).get(v.name, v.value)
         if value is None or not _needs_rewrite(value):
@@ -110,8 +111,11 @@ class IntervalData(Rule):
                          describe=f"the observed value, the censoring bound, or -inf where {y} is missing")
         hi = b.add_const(f"{y}_upper", v.plates, compute=lambda d: side(d, 1), observation=True,
                          describe=f"the observed value, the censoring bound, or +inf where {y} is missing")
-        latent = b.declare("IntervalNormal", full, {"mean": b.expr(v.params["mean"]), "var": b.expr(v.params["var"]),
-                                                    "lower": lo, "upper": hi}, v.plates)
+        if v.family.name == "Normal":
+            given = {"mean": b.expr(v.params["mean"]), "var": b.expr(v.params["var"])}
+        else:
+            given = {"rate": b.expr(v.params["rate"])}
+        latent = b.declare(f"Interval{v.family.name}", full, {**given, "lower": lo, "upper": hi}, v.plates)
         b.refs[y] = latent
         return self.record(m, [full], [latent], notes=[
             f"{free} of {lower.size} entries of {y} are missing or censored (latent); the others are point intervals",

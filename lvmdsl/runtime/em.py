@@ -198,7 +198,8 @@ class EMProgram:
     def _bayes_rule_term(self, name, cond, p, S, b):
         """log p(z*, children | theta) - log q(z*) at the posterior mean z*, per restart."""
         family = conditional_family(cond.family)
-        zstar = np.asarray(family.mean(p), float)
+        # any point of positive density will do; a count needs an integer (the mode), not the mean
+        zstar = np.asarray(family.mode(p) if family.support.discrete else family.mean(p), float)
         env = {**b.env, **S, name: zstar}
         batched = set(S) | {name}
         total = np.zeros(self.R)

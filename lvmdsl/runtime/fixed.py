@@ -14,9 +14,11 @@ from .batched import BatchedBackend
 
 
 def has_fixed(family) -> bool:
-    """Whether draws from this family's conditional need parameters beyond the natural ones."""
-    return bool(getattr(family, "fixed_params", ())) and family.support.kind not in ("binary", "category") \
-        and not family.support.discrete
+    """Whether draws from this family's conditional need parameters beyond the natural ones (and
+    its sampler takes them: families such as Binomial or Pareto are never drawn this way)."""
+    import inspect
+    return bool(getattr(family, "fixed_params", ())) and \
+        "fixed" in inspect.signature(family.sample_natural).parameters
 
 
 def fixed_values(v, env: dict, sizes: dict, state: dict, B: int) -> dict:
