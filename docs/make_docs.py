@@ -78,7 +78,8 @@ A user rule is a subclass of `lvmdsl.rewrites.Rule` with `name`, `reference`, `i
 
 NaN (or a masked entry of a `numpy.ma` array) in the data of a Normal observation marks a missing
 entry; `lv.interval(lower, upper)` gives entries known only to lie in an interval (an infinite
-bound for right or left censoring, equal bounds for an exact value).  The rule `interval_data`
+bound for right or left censoring, equal bounds for an exact value; like JAGS's `dinterval`).
+The rule `interval_data`
 then declares `y_complete ~ IntervalNormal(mean, var, y_lower, y_upper)`: observed entries are
 point intervals, the others latent.  Gibbs draws them from the truncated normal, EM replaces them
 by its moments, `res.draws["y_complete"]` holds the completed values, and the schedule says how
@@ -102,10 +103,15 @@ fit = lv.infer(m, data={"x": x, "y": y}, method="em", progress=False)
 print(fit.params["a"], fit.params["b"], fit.params["s2"])
 ```
 
-Limits today: missing and censored entries are handled for scalar Normal observations only (not
-Poisson, not multivariate observations); probit's `y` becomes data for the intervals, so posterior
-predictive draws and the Geweke simulator do not cover it; a Laplace prior is rewritten per scalar
-(no block update across weights declared one by one); Student-t degrees of freedom must be numbers.
+The same holds for Poisson counts (`k_complete ~ IntervalPoisson`, whose conditional is a
+truncated Poisson).
+
+Limits today: missing and censored entries are handled for scalar Normal and Poisson observations,
+not for multivariate observations; probit's `y` (and a negative binomial's counts) become data for
+the new latent, so posterior predictive draws and the Geweke simulator do not cover them; a Laplace
+prior is rewritten per scalar (no block update across weights declared one by one); Student-t
+degrees of freedom and the negative binomial's r must be numbers (integer r draws the Polya-gamma
+latents exactly; see `lvmdsl/families/polya_gamma.py`).
 
 ## The rules
 """
