@@ -107,8 +107,9 @@ The same holds for Poisson counts (`k_complete ~ IntervalPoisson`, whose conditi
 truncated Poisson).
 
 Limits today: missing and censored entries are handled for scalar Normal and Poisson observations,
-not for multivariate observations; probit's `y` (and a negative binomial's counts) become data for
-the new latent, so posterior predictive draws and the Geweke simulator do not cover them; a Laplace
+not for multivariate observations; probit's `y`, a negative binomial's counts and the data of
+`interval_data` become data for the new latent, so posterior predictive draws and the Geweke
+simulator do not cover them (`y_complete` is the completed data); a Laplace
 prior is rewritten per scalar (no block update across weights declared one by one); Student-t
 degrees of freedom and the negative binomial's r must be numbers (integer r draws the Polya-gamma
 latents exactly; see `lvmdsl/families/polya_gamma.py`).

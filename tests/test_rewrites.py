@@ -73,7 +73,7 @@ def check_gibbs_against(draws, mean, sd):
 # ------------------------------------------------------------------ registry and switches
 def test_registry_lists_the_rules_with_references_and_identities():
     names = [r.name for r in lv.rewrites()]
-    assert names[:5] == ["probit", "logistic", "student_t", "laplace", "interval_data"]
+    assert names[:6] == ["probit", "logistic", "student_t", "laplace", "negative_binomial", "interval_data"]
     for r in lv.rewrites():
         assert r.reference and r.identity and r.latex and r.summary
 
