@@ -104,10 +104,14 @@ print(fit.params["a"], fit.params["b"], fit.params["s2"])
 ```
 
 The same holds for Poisson counts (`k_complete ~ IntervalPoisson`, whose conditional is a
-truncated Poisson).
+truncated Poisson) and for NaN coordinates of a MultivariateNormal observation
+(`x_complete ~ PartlyObservedMVN`, whose conditional is the Gaussian of the missing coordinates
+given the observed ones).
 
-Limits today: missing and censored entries are handled for scalar Normal and Poisson observations,
-not for multivariate observations; probit's `y`, a negative binomial's counts and the data of
+Limits today: censoring is handled for scalar Normal and Poisson observations, missing values for
+those and for MultivariateNormal coordinates; EM refuses missing coordinates of a mixture's
+observations (the complete vector would be a latent below the allocation, whose joint E-step is not
+derived), Gibbs samples it; probit's `y`, a negative binomial's counts and the data of
 `interval_data` become data for the new latent, so posterior predictive draws and the Geweke
 simulator do not cover them (`y_complete` is the completed data); a Laplace
 prior is rewritten per scalar (no block update across weights declared one by one); Student-t

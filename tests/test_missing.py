@@ -210,3 +210,77 @@ def lv_gamma_poisson():
         with lv.plate("n", "N"):
             lv.Poisson("k", rate=lam, observed=True)
     return m
+
+
+# ------------------------------------------------------------------ vectors with missing coordinates
+def mvn_missing_data(N=300, seed=9):
+    rng = np.random.default_rng(seed)
+    C = np.array([[1.0, 0.5, 0.2], [0.5, 2.0, 0.3], [0.2, 0.3, 1.5]])
+    x = rng.multivariate_normal([1.0, -1.0, 0.5], C, size=N)
+    return np.where(rng.random(x.shape) < 0.2, np.nan, x)
+
+
+def observed_loglik(x, mu, C):
+    """log p(observed coordinates), each vector's Gaussian marginalised over its missing ones (scipy)."""
+    total = 0.0
+    patterns = ~np.isnan(x)
+    for o in np.unique(patterns, axis=0):          # the vectors that share a pattern, at once
+        if o.any():
+            rows = x[np.all(patterns == o, axis=1)][:, o]
+            total += np.sum(stats.multivariate_normal(mu[o], C[np.ix_(o, o)]).logpdf(rows))
+    return total
+
+
+def test_mvn_with_20_percent_of_coordinates_missing_em_matches_the_observed_data_mle():
+    x = mvn_missing_data()
+    D = x.shape[1]
+    with lv.Model("mvn") as m:
+        mean = lv.Param("mean", shape=(D,))
+        P = lv.Param("P", shape=(D, D), constraint="positive_definite")
+        with lv.plate("n", "N"):
+            lv.MultivariateNormal("x", mean=mean, precision=P, observed=True)
+    fit = lv.infer(m, data={"x": x}, method="em", max_iter=5000, tol=1e-15, progress=False)
+    mu_em, C_em = fit.params["mean"].ravel(), np.linalg.inv(fit.params["P"].reshape(D, D))
+    iu = np.tril_indices(D)
+
+    def unpack(t):
+        L = np.zeros((D, D))
+        L[iu] = t[D:]
+        return t[:D], L @ L.T
+
+    def nll(t):
+        mu, C = unpack(t)
+        return -observed_loglik(x, mu, C)
+
+    cc = x[~np.isnan(x).any(1)]                     # start from the complete cases
+    start = np.r_[cc.mean(0), np.linalg.cholesky(np.cov(cc.T))[iu]]
+    ref = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-9})
+    mu_ref, C_ref = unpack(ref.x)
+    np.testing.assert_allclose(mu_em, mu_ref, atol=1e-5)
+    np.testing.assert_allclose(C_em, C_ref, atol=1e-5)
+    assert float(np.ravel(fit.loglik)[-1]) == pytest.approx(observed_loglik(x, mu_em, C_em), abs=1e-8)
+    assert -ref.fun <= observed_loglik(x, mu_em, C_em) + 1e-8
+
+
+def test_mvn_gibbs_imputations_follow_the_conditional_of_the_missing_coordinates():
+    x = mvn_missing_data(N=150, seed=10)
+    D = x.shape[1]
+    with lv.Model("mvn_bayes") as m:
+        mean = lv.MultivariateNormal("mean", mean=np.zeros(D), cov=100 * np.eye(D))
+        P = lv.Wishart("P", df=D + 2.0, scale=np.eye(D))
+        with lv.plate("n", "N"):
+            lv.MultivariateNormal("x", mean=mean, precision=P, observed=True)
+    res = lv.infer(m, data={"x": x}, draws=500, tune=100, chains=2, seed=11, progress=False)
+    full, mu, Pd = res.draws["x_complete"], res.draws["mean"], res.draws["P"]
+    miss = np.isnan(x)
+    assert np.array_equal(full[..., ~miss], np.broadcast_to(x[~miss], full[..., ~miss].shape))
+    # vectors missing only their first coordinate: x_0 | x_12 ~ N(mu_0 - (x_12 - mu_12) P_0,12 / P_00, 1 / P_00)
+    rows = np.nonzero(miss[:, 0] & ~miss[:, 1] & ~miss[:, 2])[0]
+    assert len(rows) > 5
+    cond_mean = mu[..., None, 0] - np.einsum("cse,csne->csn", Pd[..., 0, 1:], x[rows][:, 1:][None, None] - mu[..., None, 1:]) \
+        / Pd[..., None, 0, 0]
+    z = (full[..., rows, 0] - cond_mean) * np.sqrt(Pd[..., None, 0, 0])
+    import arviz as az
+    for stat, target in ((z.mean(-1), 0.0), ((z**2).mean(-1), 1.0)):
+        se = stat.std() / np.sqrt(float(az.ess(stat)))
+        assert abs(stat.mean() - target) < 4 * se, (stat.mean(), target, se)

@@ -21,6 +21,7 @@ from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .pareto import Pareto
+from .partly_observed_mvn import PartlyObservedMVN, PartlyObservedMVNConditional
 from .poisson import Poisson
 from .polya_gamma import PolyaGamma, PolyaGammaJoint
 from .polya_gamma_likelihood import PolyaGammaBernoulli, PolyaGammaBinomial
@@ -35,7 +36,7 @@ FAMILIES: dict[str, Family] = {cls.name: cls() for cls in (
     Categorical, Poisson, Binomial, Geometric, NegativeBinomial, Multinomial, Wishart,
     InverseWishart, LogNormal, Pareto, Uniform, Laplace, StudentT, TruncatedNormal, IntervalNormal, PolyaGamma,
     PolyaGammaBernoulli, PolyaGammaBinomial, GeneralizedInverseGaussian, PolyaGammaJoint,
-    TruncatedPoisson, IntervalPoisson)}
+    TruncatedPoisson, IntervalPoisson, PartlyObservedMVN, PartlyObservedMVNConditional)}
 
 
 def conditional_family(family: Family) -> Family:

@@ -26,7 +26,8 @@ PARAM_DOMAINS = {
                  "PolyaGammaBernoulli": ("omega",), "PolyaGammaBinomial": ("omega",)},
     "unit": {"Bernoulli": ("p",), "Binomial": ("p",), "Geometric": ("p",), "NegativeBinomial": ("p",)},
     "simplex": {"Categorical": ("p",), "Multinomial": ("p",)},
-    "positive_definite": {"MultivariateNormal": ("precision",), "Wishart": ("scale",),
+    "positive_definite": {"MultivariateNormal": ("precision",), "PartlyObservedMVN": ("precision",),
+                          "PartlyObservedMVNConditional": ("precision",), "Wishart": ("scale",),
                           "InverseWishart": ("scale",)},
     "count": {"Binomial": ("n",), "Multinomial": ("n",), "PolyaGammaBinomial": ("n",)},
 }

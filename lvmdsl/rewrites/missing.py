@@ -74,22 +74,27 @@ def _needs_rewrite(value) -> bool:
 class IntervalData(Rule):
     name = "interval_data"
     reference = "Tobin (1958); Little and Rubin (2002), ch. 11"
-    summary = ("y ~ Normal | Poisson observed with NaN / masked / lv.interval entries -> "
-               "y_complete ~ IntervalNormal | IntervalPoisson")
+    summary = ("y ~ Normal | Poisson | MultivariateNormal observed with NaN / masked / lv.interval entries -> "
+               "y_complete ~ IntervalNormal | IntervalPoisson | PartlyObservedMVN")
     identity = ("P(lower <= y <= upper) = int N(y | mean, var) 1[lower <= y <= upper] dy (a sum over counts for "
                 "a Poisson); an observed entry is the point interval lower = upper = y, whose factor is p(y | ...)")
     latex = (r"P(l \le y \le u) = \int \mathcal{N}(y \mid \mu, \sigma^2)\,\mathbb{1}[l \le y \le u]\,dy")
     needs_data = True
 
     def match(self, model, v, data=None):
-        if v.family.name not in ("Normal", "Poisson") or not v.observed:
+        if v.family.name not in ("Normal", "Poisson", "MultivariateNormal") or not v.observed:
             return None
         value = (data or {}).get(v.name, v.value)
         if value is None or not _needs_rewrite(value):
             return None
+        if v.family.name == "MultivariateNormal" and isinstance(value, Interval):
+            raise ModelError(f"{v.name!r}: interval (censored) data is not supported for a MultivariateNormal; "
+                             "NaN marks missing coordinates")
         return Match(self, v, {"value": value})
 
     def apply(self, b, m):
+        if m.variable.family.name == "MultivariateNormal":
+            return self._apply_vector(b, m)
         v = m.variable
         y = v.name
         full = b.fresh(f"{y}_complete")
@@ -120,3 +125,28 @@ class IntervalData(Rule):
         return self.record(m, [full], [latent], notes=[
             f"{free} of {lower.size} entries of {y} are missing or censored (latent); the others are point intervals",
             f"the draws of {full} complete {y}: observed entries equal the data"])
+
+    def _apply_vector(self, b, m):
+        """Missing coordinates of a vector observation: the complete vector is latent, with the data
+        (NaN where missing) as the fixed observed coordinates; its conditional is the Gaussian of the
+        missing coordinates given the observed ones."""
+        v = m.variable
+        y = v.name
+        full = b.fresh(f"{y}_complete")
+
+        def with_nan(data):
+            val = data.get(y, v.value)
+            if isinstance(val, np.ma.MaskedArray):
+                return np.asarray(val.filled(np.nan), float)
+            return np.asarray(val, float)
+
+        yc = b.add_const(y, v.plates, shape=tuple(v.event_shape), compute=with_nan, observation=True,
+                         describe="the data, NaN at missing coordinates")
+        latent = b.declare("PartlyObservedMVN", full, {"mean": b.expr(v.params["mean"]),
+                                                      "precision": b.expr(v.params["precision"]), "observed": yc},
+                           v.plates)
+        arr = with_nan({y: m.parts["value"]})
+        miss = np.isnan(arr)
+        return self.record(m, [full], [latent], notes=[
+            f"{int(miss.sum())} of {arr.size} coordinates of {y} are missing, in {int(miss.any(-1).sum())} vectors",
+            f"the draws of {full} complete {y}: observed coordinates equal the data"])
