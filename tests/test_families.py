@@ -492,8 +492,10 @@ def test_inverse_wishart_statistics_are_inverse_atoms_shared_with_mvn_cov():
 
 # ------------------------------------------------------------------ shapes, supports, checks
 #: joint factors of an augmentation (a latent and an observation together), not distributions of one
-#: variable: tested against their integral identities in tests/test_rewrite_families.py
-JOINT_FACTORS = {"IntervalNormal", "PolyaGammaBernoulli", "PolyaGammaBinomial", "PolyaGammaJoint", "IntervalPoisson"}
+#: variable, and the partly observed Gaussian's conditional: tested against their integral identities
+#: and conditional laws in tests/test_missing.py
+JOINT_FACTORS = {"IntervalNormal", "PolyaGammaBernoulli", "PolyaGammaBinomial", "PolyaGammaJoint", "IntervalPoisson",
+                 "PartlyObservedMVN", "PartlyObservedMVNConditional"}
 
 
 def test_registry_lists_every_family():
