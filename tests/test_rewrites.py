@@ -150,7 +150,7 @@ def test_probit_data_must_be_binary():
 
 # ------------------------------------------------------------------ probit
 def test_probit_em_matches_statsmodels_probit():
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm
     X, y = binary_data(300, np.array([0.8, -0.5]), special.ndtr, 1)
     fit = lv.infer(probit_model(2, prior=False), data={"X": X, "y": y}, method="em", max_iter=5000, tol=1e-15,
                    progress=False)
