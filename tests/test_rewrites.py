@@ -237,6 +237,8 @@ def test_student_t_regression_em_matches_scipy_optimize():
             Xc = lv.Const("X", shape=(D,))
             lv.StudentT("y", df=nu, loc=lv.dot(Xc, w), scale=lv.sqrt(s2), observed=True)
     fit = lv.infer(m, data={"X": X, "y": y}, method="em", max_iter=5000, tol=1e-15, progress=False)
+    em = lv.derive(m, method="em")
+    assert str(em).startswith("Data augmentation") and "lambda_y" in em.latent      # shown, and an E-step latent
     nll = lambda t: -stats.t.logpdf(y, nu, loc=X @ t[:D], scale=np.exp(t[D] / 2)).sum()     # noqa: E731
     ref = optimize.minimize(nll, np.zeros(D + 1), method="BFGS", options={"gtol": 1e-10})
     np.testing.assert_allclose(fit.params["w"].ravel(), ref.x[:D], atol=1e-6)
