@@ -111,7 +111,7 @@ given the observed ones).
 Limits today: censoring is handled for scalar Normal and Poisson observations, missing values for
 those and for MultivariateNormal coordinates; EM refuses missing coordinates of a mixture's
 observations (the complete vector would be a latent below the allocation, whose joint E-step is not
-derived), Gibbs samples it; probit's `y`, a negative binomial's counts and the data of
+derived): Gibbs samples it, and `method="mcem"` estimates it with Monte Carlo expectations; probit's `y`, a negative binomial's counts and the data of
 `interval_data` become data for the new latent, so posterior predictive draws and the Geweke
 simulator do not cover them (`y_complete` is the completed data); a Laplace
 prior is rewritten per scalar (no block update across weights declared one by one); Student-t
