@@ -312,3 +312,17 @@ def test_partly_observed_mvn_conditional_matches_the_covariance_form():
         got = float(q.logpdf(draw[n], {k: (v[n] if k == "observed" else v) for k, v in p.items()}))
         want = stats.multivariate_normal(want_m, want_c).logpdf(draw[n, m]) if m.any() else 0.0
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_bad_interval_and_missing_data_are_model_errors_naming_the_variable():
+    x = np.arange(10.0)
+    with pytest.raises(lv.ModelError, match="'y' has shape \\(9,\\)"):
+        lv.infer(regression(False), data={"x": x, "y": np.r_[np.nan, np.arange(8.0)]}, method="em", progress=False)
+    with pytest.raises(lv.ModelError, match="one shape"):
+        lv.interval([1.0, 2.0], [3.0, 4.0, 5.0])
+    with lv.Model("bern") as m:
+        p = lv.Beta("p", a=1.0, b=1.0)
+        with lv.plate("n", "N"):
+            lv.Bernoulli("y", p=p, observed=True)
+    with pytest.raises(lv.ModelError, match="NaN marks missing entries only"):
+        lv.infer(m, data={"y": np.array([1.0, np.nan, 0.0])}, draws=5, chains=1, progress=False)

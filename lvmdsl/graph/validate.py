@@ -155,6 +155,11 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True):
         if name in model.variables:
             _check_shape(model.variables[name], val, sizes)
             _check_support(model.variables[name], val)
+        elif getattr(model.consts.get(name), "observation", False):     # data a rewrite turned into a constant
+            c = model.consts[name]
+            want = tuple(sizes.get(p.name, -1) for p in c.plates) + tuple(c.shape or ())
+            if val.shape != want:
+                raise ModelError(f"data for {name!r} has shape {val.shape}, but its plates and event shape need {want}")
     return env, sizes
 
 

@@ -31,7 +31,10 @@ class Interval:
     upper: np.ndarray
 
     def __post_init__(self):
-        self.lower, self.upper = np.broadcast_arrays(np.asarray(self.lower, float), np.asarray(self.upper, float))
+        try:
+            self.lower, self.upper = np.broadcast_arrays(np.asarray(self.lower, float), np.asarray(self.upper, float))
+        except (ValueError, TypeError) as err:
+            raise ModelError(f"lv.interval: give numeric lower and upper bounds of one shape ({err})") from None
         if np.any(np.isnan(self.lower)) or np.any(np.isnan(self.upper)):
             raise ModelError("lv.interval: the bounds must not be NaN (use -inf / inf for an open side)")
         if np.any(self.lower > self.upper):
