@@ -112,8 +112,9 @@ Limits today: censoring is handled for scalar Normal and Poisson observations, m
 those and for MultivariateNormal coordinates; EM refuses missing coordinates of a mixture's
 observations (the complete vector would be a latent below the allocation, whose joint E-step is not
 derived): Gibbs samples it, and `method="mcem"` estimates it with Monte Carlo expectations; probit's `y`, a negative binomial's counts and the data of
-`interval_data` become data for the new latent, so posterior predictive draws and the Geweke
-simulator do not cover them (`y_complete` is the completed data); a Laplace
+`interval_data` become data for the new latent, so posterior predictive draws do not cover them
+(`y_complete` is the completed data), and the Geweke simulator covers probit (its rule redraws y as
+1[z > 0]) but not the other two; a Laplace
 prior is rewritten per scalar (no block update across weights declared one by one); Student-t
 degrees of freedom and the negative binomial's r must be numbers (integer r draws the Polya-gamma
 latents exactly; see `lvmdsl/families/polya_gamma.py`).

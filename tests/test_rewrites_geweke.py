@@ -75,10 +75,42 @@ def test_geweke_passes_on_the_augmented_sampler_and_fails_on_a_planted_bug(name)
     assert not bad.passed, bad.summary()
 
 
-def test_probit_is_refused_by_the_simulator_with_the_reason():
+def shifted(target: str, delta: float):
+    """A planted bug that cannot blow up: the update of ``target`` adds ``delta`` to its draw."""
+    def hook(name, fn):
+        if name != target:
+            return fn
+
+        def broken(S, *args):
+            fn(S, *args)
+            S[target] = S[target] + delta
+        return broken
+    return hook
+
+
+def probit():
     with lv.Model("probit") as m:
+        w = lv.MultivariateNormal("w", mean=np.zeros(2), cov=np.eye(2))
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=(2,))
+            lv.Bernoulli("y", p=lv.Phi(lv.dot(X, w)), observed=True)
+    return m
+
+
+def test_geweke_probit_redraws_y_from_the_sign_of_z_and_fails_on_a_planted_bug():
+    """y became data for z's interval; the simulator redraws it as 1[z > 0] (the rule's redraw) and
+    recomputes the bounds, so the successive chain still alternates parameters and data."""
+    good = geweke_test(probit(), {"N": 4}, {"X": X4}, n_iter=1500, chains=16, seed=3, alpha=ALPHA)
+    assert good.passed, good.summary()
+    bad = geweke_test(probit(), {"N": 4}, {"X": X4}, n_iter=1500, chains=16, seed=3, hook=shifted("z_y", 0.5),
+                      alpha=ALPHA)
+    assert not bad.passed, bad.summary()
+
+
+def test_a_rewrite_without_a_redraw_is_refused_by_the_simulator_with_the_reason():
+    with lv.Model("nb") as m:
         w = lv.Normal("w", mean=0.0, var=1.0)
         with lv.plate("n", "N"):
-            lv.Bernoulli("y", p=lv.Phi(w), observed=True)
+            lv.NegativeBinomial("y", r=2.0, p=lv.sigmoid(w), observed=True)
     with pytest.raises(lv.ModelError, match="into data for its intervals"):
         geweke_test(m, {"N": 3}, n_iter=10, chains=2)

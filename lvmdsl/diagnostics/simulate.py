@@ -17,6 +17,7 @@ from ..derive.derivation import derive
 from ..frontend.expr import ModelError
 from ..runtime.batched import batched_params
 from ..families import conditional_family
+from ..rewrites import REGISTRY
 from ..runtime.fixed import fixed_values, has_fixed
 
 
@@ -31,9 +32,14 @@ class BatchedSimulator:
         self.unknowns = [v.name for v in model.unknowns]
         self.observed = [v.name for v in model.observed]
         lost = [v.name for v in self.original.observed if v.name not in self.observed]
-        if lost:
-            raise ModelError(f"a rewrite turned {', '.join(lost)} into data for its intervals; these checks need "
+        # data a rewrite turned into constants (probit's y) is redrawn by the rule, given the state
+        self.redraws = [r for r in self.d.rewrites if r.variable in lost and hasattr(REGISTRY.get(r.rule), "redraw")]
+        missing = sorted(set(lost) - {r.variable for r in self.redraws})
+        if missing:
+            raise ModelError(f"a rewrite turned {', '.join(missing)} into data for its intervals; these checks need "
                              "observed variables to redraw (pass augment=False, or check with lv.infer directly)")
+        self.derived = [c for c in model.consts.values() if getattr(c, "compute", None) is not None]
+        self.data_names = [v.name for v in self.original.observed]
         for n in self.unknowns:
             if not isinstance(self.d[n], Conditional):
                 raise ModelError(f"{n!r} has no exact conditional ({self.d[n].reason}); these checks need one")
@@ -82,8 +88,17 @@ class BatchedSimulator:
         declared model's, then any augmentation latent from its declaration given those (a start)."""
         S: dict = {}
         S = self._ancestral(rng, C, S, names or list(self.original.variables), self.original)
+        if names is not None:
+            return S
+        self._derive_consts(S)
         extra = [n for n in self.model.variables if n not in S]
-        return self._ancestral(rng, C, S, extra) if extra and names is None else S
+        return self._ancestral(rng, C, S, extra) if extra else S
+
+    def _derive_consts(self, S: dict) -> None:
+        """Constants a rewrite computes from the data (interval bounds), per chain."""
+        data = {k: S[k] for k in self.data_names if k in S}
+        for c in self.derived:
+            S[c.name] = np.asarray(c.compute(data), float)
 
     def _ancestral(self, rng, C, S, names, model=None):
         for v in (model or self.model).variables.values():
@@ -99,7 +114,12 @@ class BatchedSimulator:
     def draw_data(self, rng, S: dict) -> dict:
         """Fresh observed data given the unknowns in ``S`` (one data set per chain)."""
         C = next(iter(S.values())).shape[0]
-        return self._ancestral(rng, C, S, self.observed)
+        S = self._ancestral(rng, C, S, self.observed)
+        for r in self.redraws:
+            S.update(REGISTRY[r.rule].redraw(r, S, rng))
+        if self.redraws:
+            self._derive_consts(S)
+        return S
 
     def sweep(self, S: dict, rng) -> None:
         C = next(iter(S.values())).shape[0]

@@ -66,6 +66,11 @@ class Probit(Rule):
                                                     f"({lo.name}: {lo.describe}; {hi.name}: {hi.describe})"])
 
 
+    def redraw(self, record, S: dict, rng) -> dict:
+        """y given the augmented state, for simulators: y = 1[z > 0] (the interval z lies in)."""
+        return {record.variable: (S[record.new[0]] > 0).astype(float)}
+
+
 class Logistic(Rule):
     name = "logistic"
     reference = "Polson, Scott and Windle (2013)"
