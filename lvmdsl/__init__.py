@@ -1,6 +1,6 @@
 """lvmdsl: declare a probabilistic model; the library derives its inference algorithm."""
 
-from .frontend.expr import Const, ModelError, dot, exp, log, sigmoid, sqrt
+from .frontend.expr import Const, ModelError, Phi, dot, exp, log, sigmoid, sqrt
 from .frontend.model import Model, Param, Plate, RandomVariable, distribution_constructors, plate
 
 from .derive.derivation import Derivation, derive
@@ -11,6 +11,7 @@ from .runtime.gibbs import FallbackWarning, InterruptedRunWarning
 from .runtime.prior import prior_predictive
 from .runtime.results import LabelSwitchingWarning
 from .runtime.stranded import StrandedChainWarning
+from .rewrites import interval, register_rewrite, rewrites
 
 globals().update(distribution_constructors())
 
@@ -20,7 +21,8 @@ from .graph.diagram import graph  # noqa: E402  (lv.graph(m): the plate diagram;
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table", "graph",
+           "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "interval", "Derivation", "derive", "VerifyReport",
+           "verify", "infer", "conjugacy_table", "graph",
            "prior_predictive", "ConvergenceWarning", "EMWarning", "FallbackWarning", "InterruptedRunWarning",
            "LabelSwitchingWarning", "StrandedChainWarning",
            *distribution_constructors()]

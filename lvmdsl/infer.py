@@ -19,7 +19,7 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
           chains: int = 4, thin: int = 1, seed=0, init: dict | None = None, progress: bool = True,
           keep=None, strict: bool = False, lp: bool = False, latent=None, params=None, max_iter: int = 500,
           tol: float = 1e-8, restarts: int = 1, anneal=None, batch_size: int = 1000, kappa: float = 0.6,
-          chunk: int | None = None, mc_draws: int = 20, mc_burn: int = 5):
+          chunk: int | None = None, mc_draws: int = 20, mc_burn: int = 5, augment=True):
     """Run inference on ``model`` given ``data``: derive, compile and run the chosen algorithm.
 
     Common arguments:
@@ -35,6 +35,9 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
       chain (restart) on a leading axis; by default Gibbs starts each chain from a prior draw (a
       mixture's chains from k-means++ allocations) and EM from k-means++ or neutral values.
     - ``progress``: show a tqdm progress bar.
+    - ``augment`` (True): the rewrites run before deriving (as in ``lv.derive``: True for every
+      default rule, False for none, or a list of rule names); the latent variables they add are
+      sampled (or, in EM, averaged over) like any other unknown.
 
     Gibbs sampling (``method="gibbs"``; returns a ``GibbsResult``): a sampler assembled from the
     derived complete conditionals, all chains batched in one vectorised sweep.
@@ -69,11 +72,11 @@ def infer(model: Model, data: dict | None = None, method: str = "gibbs", draws: 
     with at_user_line():                      # the library's warnings name the caller's line
         return _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict,
                                   lp, latent, params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk,
-                                  mc_draws, mc_burn)
+                                  mc_draws, mc_burn, augment)
 
 
 def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, init, progress, keep, strict, lp, latent,
-                       params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk, mc_draws, mc_burn):
+                       params, max_iter, tol, restarts, anneal, batch_size, kappa, chunk, mc_draws, mc_burn, augment):
     if not isinstance(method, str) or method not in METHODS:
         raise ModelError(f"unknown inference method {method!r}; choose one of {', '.join(METHODS)}")
     if not isinstance(model, Model):
@@ -92,7 +95,7 @@ def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, ini
     if method != "gibbs":
         res = _infer_em(model, data, method, args.check_names("latent", latent), args.check_names("params", params),
                         init, max_iter, tol, restarts, seed, progress, anneal, batch_size, kappa, chunk, mc_draws,
-                        mc_burn)
+                        mc_burn, augment)
         res.coords = labels
         return res
     draws, thin = args.check_count("draws", draws, 1), args.check_count("thin", thin, 1)
@@ -103,7 +106,7 @@ def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, ini
     from .runtime.gibbs import GibbsProgram, run_gibbs
     from .runtime.results import GibbsResult
 
-    program = GibbsProgram(derive(model, engine="index"), data, int(chains), strict=strict)
+    program = GibbsProgram(derive(model, augment=augment, data=data), data, int(chains), strict=strict)
     out, stats = run_gibbs(program, int(draws), int(tune), int(thin), seed, init, keep, progress, lp=lp)
     res = GibbsResult(program, out, stats, seed)
     res.coords = labels
@@ -112,7 +115,7 @@ def _infer_gibbs_or_em(model, data, method, draws, tune, chains, thin, seed, ini
 
 #: each keyword's default, to tell which arguments the caller gave
 _DEFAULTS = {k: p.default for k, p in inspect.signature(infer).parameters.items()
-             if k not in ("model", "data", "method", "seed", "init", "progress")}
+             if k not in ("model", "data", "method", "seed", "init", "progress", "augment")}
 
 #: the default annealing schedule: 20 inverse temperatures rising geometrically from 0.5 to 1, one
 #: iteration each.  Starting hotter collapses mixtures whose variances are estimated: with every
@@ -123,7 +126,7 @@ ANNEAL_DEFAULT = [float(b) for b in np.geomspace(0.5, 1.0, 20)]
 
 
 def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts, seed, progress, anneal,
-              batch_size, kappa, chunk, mc_draws=20, mc_burn=5):
+              batch_size, kappa, chunk, mc_draws=20, mc_burn=5, augment=True):
     """EM and its variants: ``em`` (exact M-step), ``ecm`` (one conditional pass per iteration),
     ``annealed_em`` (tempered E-steps, beta rising to 1), ``online_em`` (minibatches; ``max_iter``
     minibatch steps of ``batch_size`` points, step size (1 + t)^-kappa), ``mcem`` (expectations from
@@ -141,13 +144,16 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
 
     if method == "mcem":
         from .runtime.mcem import MCEMResult, run_mcem
-        d = derive(model, engine="element")
+        d = derive(model, augment=augment, data=data, engine="element")
         out = run_mcem(d, data, int(restarts), latent, params, init, int(max_iter), float(tol), seed, progress,
                        int(mc_draws), int(mc_burn))
         return MCEMResult(d, out)
     from .runtime.streaming import StreamingEMProgram, has_lazy_data
-    kind = StreamingEMProgram if has_lazy_data(data) else EMProgram     # Dask data: streamed by chunks
-    program = kind(derive(model, engine="element"), data, int(restarts), latent=latent, params=params)
+    lazy = has_lazy_data(data)
+    kind = StreamingEMProgram if lazy else EMProgram     # Dask data: streamed by chunks
+    # the missing-data rule reads the data for NaN; Dask data is never read whole, so it is not scanned
+    program = kind(derive(model, augment=augment, data=None if lazy else data, engine="element"), data,
+                   int(restarts), latent=latent, params=params)
     if method == "online_em":
         out = run_online_em(program, init, int(max_iter), batch_size, kappa, seed, progress)
         return EMResult(program, out, method)

@@ -115,7 +115,7 @@ def test_warnings_name_the_callers_line():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         line = inspect.currentframe().f_lineno + 1
-        lv.infer(m, data={"y": np.ones(5)}, draws=3, tune=0, progress=False)
+        lv.infer(m, data={"y": np.ones(5)}, draws=3, tune=0, progress=False, augment=False)
     w = [w for w in caught if issubclass(w.category, lv.FallbackWarning)]
     assert w and w[0].filename == __file__ and w[0].lineno == line
     with pytest.warns(lv.EMWarning) as rec:                   # an empty component under ML

@@ -31,8 +31,8 @@ S: state (unknown -> array (chains, *plates, *event)); D / DI: data as floats / 
 Z: plate sizes and '_chains'; P: sums over the data computed once by precompute().
 """
 import numpy as np
-from lvmdsl.runtime.kernels import (digamma, draw_enumerated, draw_natural, gammaln, logdet, polygamma, reduce_to,
-                                    scatter, scatter_index, spd_inv, workspace)
+from lvmdsl.runtime.kernels import (digamma, draw_enumerated, draw_natural, erf, gammaln, logdet, polygamma,
+                                    reduce_to, scatter, scatter_index, spd_inv, workspace)
 '''
 
 

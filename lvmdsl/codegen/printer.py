@@ -19,7 +19,7 @@ import sympy as sp
 from ..symbolic.matrix import INVERSE_SUFFIX, LogDet
 
 _FUNCS = {sp.log: "np.log", sp.exp: "np.exp", sp.loggamma: "gammaln", sp.digamma: "digamma",
-          sp.sqrt: "np.sqrt", sp.Abs: "np.abs"}
+          sp.sqrt: "np.sqrt", sp.Abs: "np.abs", sp.erf: "erf"}
 
 
 from .names import ident, is_reserved  # noqa: E402,F401  (ident: injective on names; re-exported)

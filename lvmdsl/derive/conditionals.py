@@ -9,6 +9,7 @@ rule that fired, and the posterior's parameters (symbolic via ``params``, numeri
 
 from __future__ import annotations
 
+import inspect
 from functools import cached_property
 
 import numpy as np
@@ -144,6 +145,13 @@ class Conditional:
                 return Distribution(self.family, {"p": special.expit(phi[..., 1] - phi[..., 0])})
             logp = phi - special.logsumexp(phi, axis=-1, keepdims=True)
             return Distribution(self.family, {"p": np.exp(logp)})
+        fixed = getattr(self.family, "fixed_params", ())
+        if fixed and not self.family.support.discrete:        # bounds, PolyaGamma's b: as the prior gives them
+            from ..graph.validate import evaluate_params
+            prior = evaluate_params(self.target, env, sizes)
+            family = getattr(self.family, "posterior_family", None)     # joint factors condition to another family
+            family = FAMILIES[family] if family else self.family
+            return Distribution(family, family.from_natural(eta, fixed={k: prior[k] for k in fixed}))
         return Distribution(self.family, self.family.from_natural(eta))
 
     def _check_state(self, env):
@@ -253,7 +261,9 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
             if stats is None:
                 raise NotConjugate(name, "", "", f"because its prior, {target.family.name}, has no conjugate "
                                    "exponential-family form")
-            base = [local[0] - target.family.log_base_measure(elem)] + local[1:]
+            takes_p = "p" in inspect.signature(target.family.log_base_measure).parameters   # h(x) that depends on a fixed parameter (PolyaGamma's b)
+            h = target.family.log_base_measure(elem, prior_p) if takes_p else target.family.log_base_measure(elem)
+            base = [local[0] - h] + local[1:]
             try:
                 for f, e in zip(factors, base):
                     f.coefficients = collect(name, stats, e, f.name)

@@ -19,10 +19,15 @@ class Derivation(Mapping):
 
     engine = "element"
 
-    def __init__(self, model: Model, conditionals: dict, graph):
+    def __init__(self, model: Model, conditionals: dict, graph, rewrites: list | None = None,
+                 original: Model | None = None):
         self.model, self.graph = model, graph
         self._c = conditionals
         self.literals = None
+        #: the augmentations applied before deriving (``lvmdsl.rewrites.Record``), in model order
+        self.rewrites = list(rewrites or [])
+        #: the model as the user declared it (``model`` is the augmented one when rewrites ran)
+        self.original = original if original is not None else model
 
     def __reduce_ex__(self, protocol):
         """An array-level derivation holds entry functions, which pickle cannot store: it is
@@ -51,13 +56,23 @@ class Derivation(Mapping):
         return {k: c.reason for k, c in self._c.items() if not c.conjugate}
 
     def explain(self, name: str) -> str:
-        """The step-by-step derivation of one conditional, as plain text."""
+        """The step-by-step derivation of one conditional, as plain text (after the rewrites that
+        introduced or changed the variables of its factors, when there are any)."""
         from ..explain.text import explain_conditional
-        return explain_conditional(self[name])
+        c = self[name]
+        text = explain_conditional(c)
+        touched = {name} | {f.name for f in (c.factors or [])}
+        steps = [r for r in self.rewrites if touched & ({r.variable} | set(r.new))]
+        if steps:
+            text = "\n".join(["step 0: data augmentation"] + ["  " + line for r in steps for line in str(r).splitlines()]
+                             + ["", text])
+        return text
 
     def to_latex(self, name: str | None = None) -> str:
+        """LaTeX of the conditionals, after the identities of the rewrites that were applied."""
         from ..explain.latex import derivation_latex
-        return derivation_latex(self, name)
+        body = derivation_latex(self, name)
+        return "".join(rewrites_latex(self.rewrites)) + body
 
     def _repr_latex_(self):
         return self.to_latex_document()
@@ -82,29 +97,51 @@ class Derivation(Mapping):
 
     def __str__(self):
         from ..explain.text import derivation_text
-        return derivation_text(self)
+        return rewrites_text(self.rewrites) + derivation_text(self)
 
     def __repr__(self):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
 
 
-def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine: str | None = None):
+def rewrites_latex(records) -> list:
+    """One LaTeX line per rewrite: what it replaced, the identity it uses, the reference."""
+    return [f"\\text{{augmentation {r.rule} of {r.variable} ({r.reference}):}}\\quad {r.latex}\\\\\n" for r in records]
+
+
+def rewrites_text(records) -> str:
+    if not records:
+        return ""
+    head = ["Data augmentation (the model is rewritten before deriving):"]
+    head += ["  " + line for r in records for line in str(r).splitlines()]
+    return "\n".join(head) + "\n\n"
+
+
+def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None,
+           engine: str | None = None):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
 
     ``method="em"`` returns the EM derivation instead: Q, the expectations it needs, the E-step
     and each parameter's M-step (``latent=``/``params=`` override which unknowns are which).
+    ``augment`` runs the rewrite pass first (``lvmdsl.rewrites``): True for every default rule,
+    False for none, or a list of rule names; ``d.rewrites`` records what it did.  ``data`` lets the
+    rules that depend on it (missing values) see it.
 
     ``engine``: ``"index"`` (the default for complete conditionals) derives at the level of
     arrays, event axes and discrete states as symbolic indices (``derive.index_conditionals``), so
     its cost, its printout and its generated code do not grow with the length of a vector or the
     number of states.  ``"element"`` writes every entry and state out (``derive.conditionals``);
-    the EM derivation still uses it (the default for ``method="em"``).
+    the EM derivation and augmented models still use it (the default for them).
     """
-    if engine is None:
-        engine = "index" if method == "gibbs" else "element"
-    if engine not in ("element", "index"):
+    if engine not in (None, "element", "index"):
         raise ValueError(f"engine must be 'element' or 'index', got {engine!r}")
+    from ..rewrites import apply_rewrites
+    original = model
     graph = prepare(model)
+    model, records = apply_rewrites(model, augment, data)
+    if records:
+        graph = prepare(model)
+    if engine is None:
+        engine = "index" if method == "gibbs" and not records else "element"
     if engine == "index":
         if method != "gibbs":
             raise ValueError("engine='index' derives complete conditionals only (method='gibbs') for now")
@@ -112,14 +149,20 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, engine
         from .index_conditionals import derive_index_conditional
         literals = LiteralTable()
         out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
-        d = Derivation(model, out, graph)
+        d = Derivation(model, out, graph, records, original)
         d.engine, d.literals = "index", literals
         return d
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
-    d = Derivation(model, out, graph)
+    d = Derivation(model, out, graph, records, original)
     if method == "gibbs":
         return d
     if method in ("em", "ecm", "online_em", "annealed_em"):
         from .em import EMDerivation
-        return EMDerivation(d, latent, params)
+
+        class AugmentedEMDerivation(EMDerivation):
+            """The EM derivation, printed after the rewrites it starts from."""
+
+            def __str__(self):
+                return rewrites_text(self.d.rewrites) + super().__str__()
+        return (AugmentedEMDerivation if records else EMDerivation)(d, latent, params)
     raise ValueError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")

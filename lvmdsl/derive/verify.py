@@ -57,9 +57,16 @@ def verify(model: Model, data: dict | None = None, seed: int = 0, states: int = 
     d = derive(model, engine=engine)
     sizes = {**_default_sizes(model, data), **(sizes or {})}
     report = VerifyReport(tol=tol)
+    aug = d.model                      # the augmented model when a rewrite ran: its conditionals are checked
     for _ in range(states):
         env = sample_prior(model, rng, sizes, fixed=data)
-        _, full_sizes = bind_data(model, env)
+        if aug is not model:           # the declared model's data, then the augmented model's other variables
+            given = {k: env[k] for k in [*model.consts, *(v.name for v in model.observed)] if k in env}
+            for c in aug.consts.values():
+                if getattr(c, "compute", None) is not None:
+                    given[c.name] = c.compute(given)
+            env = sample_prior(aug, rng, sizes, fixed=given)
+        _, full_sizes = bind_data(aug, env)
         for name, c in d.items():
             if not c.conjugate:
                 report.skipped[name] = str(c.reason)
@@ -69,7 +76,7 @@ def verify(model: Model, data: dict | None = None, seed: int = 0, states: int = 
             ea, eb = dict(env), dict(env)
             ea[name], eb[name] = a, b
             lhs = np.sum(q.logpdf(b)) - np.sum(q.logpdf(a))
-            rhs = log_joint(model, eb, full_sizes) - log_joint(model, ea, full_sizes)
+            rhs = log_joint(aug, eb, full_sizes) - log_joint(aug, ea, full_sizes)
             err = abs(lhs - rhs) / max(1.0, abs(rhs))
             report.errors[name] = max(report.errors.get(name, 0.0), float(err))
     return report

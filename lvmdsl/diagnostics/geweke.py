@@ -71,14 +71,16 @@ class GewekeReport:
 
 def geweke_test(model, sizes: dict, consts: dict | None = None, n_marginal: int = 20000, n_iter: int = 2000,
                 chains: int = 16, burn: int = 50, seed: int = 0, test_functions: dict | None = None,
-                alpha: float = 0.01, hook=None) -> GewekeReport:
+                alpha: float = 0.01, hook=None, augment=True) -> GewekeReport:
     """Run both simulators and compare the means of the test functions.
 
     ``sizes`` fixes the plate sizes (e.g. {"N": 5}); ``consts`` gives constants.  ``hook(name, fn)``
-    may wrap a generated update (a planted bug shows the test can fail).
+    may wrap a generated update (a planted bug shows the test can fail).  ``augment`` is passed to
+    ``lv.derive``: the sweeps then include the augmentation latents, and the test functions read
+    the variables as declared.
     """
     rng = np.random.default_rng(seed)
-    sim = BatchedSimulator(model, sizes, consts, hook)
+    sim = BatchedSimulator(model, sizes, consts, hook, augment)
     g = test_functions or default_test_functions(model)
     marginal = sim.draw_prior(rng, n_marginal)
     mc = {k: f(marginal) for k, f in g.items()}

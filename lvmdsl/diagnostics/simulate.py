@@ -16,19 +16,35 @@ from ..codegen.printer import ident
 from ..derive.derivation import derive
 from ..frontend.expr import ModelError
 from ..runtime.batched import batched_params
+from ..families import conditional_family
+from ..rewrites import REGISTRY
+from ..runtime.fixed import fixed_values, has_fixed
 
 
 class BatchedSimulator:
     """Prior draws, Gibbs sweeps and data draws for ``C`` independent (parameters, data) pairs."""
 
-    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None, engine: str = "index"):
-        self.model, self.d = model, derive(model, engine=engine)
+    def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None, augment=True,
+                 engine: str | None = None):
+        # sweeps run on the augmented model (its latents join the state); marginal draws of the
+        # user's variables come from the model as declared, whose law the augmentation keeps
+        self.original, self.d = model, derive(model, augment=augment, engine=engine)
+        model = self.model = self.d.model
         self.unknowns = [v.name for v in model.unknowns]
         self.observed = [v.name for v in model.observed]
+        lost = [v.name for v in self.original.observed if v.name not in self.observed]
+        # data a rewrite turned into constants (probit's y) is redrawn by the rule, given the state
+        self.redraws = [r for r in self.d.rewrites if r.variable in lost and hasattr(REGISTRY.get(r.rule), "redraw")]
+        missing = sorted(set(lost) - {r.variable for r in self.redraws})
+        if missing:
+            raise ModelError(f"a rewrite turned {', '.join(missing)} into data for its intervals; these checks need "
+                             "observed variables to redraw (pass augment=False, or check with lv.infer directly)")
+        self.derived = [c for c in model.consts.values() if getattr(c, "compute", None) is not None]
+        self.data_names = [v.name for v in self.original.observed]
         for n in self.unknowns:
             if not self.d[n].conjugate:
                 raise ModelError(f"{n!r} has no exact conditional ({self.d[n].reason}); these checks need one")
-        gen = IndexGibbsCodegen if engine == "index" else GibbsCodegen
+        gen = IndexGibbsCodegen if self.d.engine == "index" else GibbsCodegen
         self.codegen = gen(self.d, state=set(self.unknowns) | set(self.observed))
         ns = self.codegen.compile()
         self.consts = {k: np.asarray(v) for k, v in (consts or {}).items()}
@@ -54,16 +70,42 @@ class BatchedSimulator:
         order = [n for n in order if graph.is_local(n)] + [n for n in order if not graph.is_local(n)]
         self.steps = []
         for n in order:
-            fn = ns[f"update_{ident(n)}"]
+            cond = self.d[n]
+            if cond.rule != "enumeration" and has_fixed(cond.family):
+                fn = self._fixed_update(n, cond, ns[f"natural_{ident(n)}"])
+            else:
+                fn = ns[f"update_{ident(n)}"]
             self.steps.append((n, hook(n, fn) if hook else fn))
 
-    def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:
-        """Ancestral draws of every variable (or of ``names`` given the others in the state)."""
-        S: dict = {}
-        return self._ancestral(rng, C, S, names or list(self.model.variables))
+    def _fixed_update(self, name, cond, natural):
+        """A draw whose family needs fixed parameters (PolyaGamma's b, bounds) besides eta."""
+        v = self.model.variables[name]
 
-    def _ancestral(self, rng, C, S, names):
-        for v in self.model.variables.values():
+        def update(S, D, DI, Z, P, rng):
+            C = Z["_chains"]
+            fixed = fixed_values(v, self.consts, self.sizes, {k: S[k] for k in S}, C)
+            S[name] = conditional_family(cond.family).sample_natural(rng, natural(S, D, DI, Z, P), fixed=fixed)
+        return update
+
+    def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:
+        """Ancestral draws of every variable (or of ``names`` given the others in the state): the
+        declared model's, then any augmentation latent from its declaration given those (a start)."""
+        S: dict = {}
+        S = self._ancestral(rng, C, S, names or list(self.original.variables), self.original)
+        if names is not None:
+            return S
+        self._derive_consts(S)
+        extra = [n for n in self.model.variables if n not in S]
+        return self._ancestral(rng, C, S, extra) if extra else S
+
+    def _derive_consts(self, S: dict) -> None:
+        """Constants a rewrite computes from the data (interval bounds), per chain."""
+        data = {k: S[k] for k in self.data_names if k in S}
+        for c in self.derived:
+            S[c.name] = np.asarray(c.compute(data), float)
+
+    def _ancestral(self, rng, C, S, names, model=None):
+        for v in (model or self.model).variables.values():
             if v.name not in names:
                 continue
             env = {**self.consts, **S}
@@ -76,7 +118,12 @@ class BatchedSimulator:
     def draw_data(self, rng, S: dict) -> dict:
         """Fresh observed data given the unknowns in ``S`` (one data set per chain)."""
         C = next(iter(S.values())).shape[0]
-        return self._ancestral(rng, C, S, self.observed)
+        S = self._ancestral(rng, C, S, self.observed)
+        for r in self.redraws:
+            S.update(REGISTRY[r.rule].redraw(r, S, rng))
+        if self.redraws:
+            self._derive_consts(S)
+        return S
 
     def sweep(self, S: dict, rng) -> None:
         C = next(iter(S.values())).shape[0]

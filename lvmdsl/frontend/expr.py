@@ -144,11 +144,11 @@ class BinOp(Expr):
         return f"({self.a!r} {self.op} {self.b!r})"
 
 
-FUNCTIONS = ("neg", "exp", "log", "sqrt", "sigmoid", "inv")
+FUNCTIONS = ("neg", "exp", "log", "sqrt", "sigmoid", "Phi", "inv")
 
 
 class Func(Expr):
-    """An elementwise function (exp, log, sqrt, sigmoid, neg) or the matrix inverse (inv)."""
+    """An elementwise function (exp, log, sqrt, sigmoid, Phi, neg) or the matrix inverse (inv)."""
 
     def __init__(self, fn: str, arg: Expr):
         if fn not in FUNCTIONS:
@@ -210,6 +210,11 @@ def sqrt(x):
 def sigmoid(x):
     """The logistic function 1 / (1 + exp(-x))."""
     return Func("sigmoid", as_expr(x))
+
+
+def Phi(x):
+    """The standard normal distribution function Phi(x) = (1 + erf(x / sqrt 2)) / 2 (the probit link)."""
+    return Func("Phi", as_expr(x))
 
 
 def dot(a, b):

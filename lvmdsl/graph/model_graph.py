@@ -71,7 +71,9 @@ class ModelGraph:
         Inner plates (the d of ``x[n, d]``) index coordinates of one data point, so a parameter
         over them (a loading per dimension) stays global.
         """
-        return {v.plates[0].name for v in self.model.observed if v.plates}
+        out = {v.plates[0].name for v in self.model.observed if v.plates}
+        # constants that a rewrite made of observations (probit's y and its intervals) count too
+        return out | {c.plates[0].name for c in self.model.consts.values() if getattr(c, "observation", False) and c.plates}
 
     def is_local(self, name: str) -> bool:
         """An unknown inside a data plate is local (one per data point); otherwise global."""

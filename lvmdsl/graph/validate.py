@@ -22,12 +22,16 @@ PARAM_DOMAINS = {
                  "InverseGamma": ("shape", "scale"), "Beta": ("a", "b"), "Poisson": ("rate",),
                  "Exponential": ("rate",), "Dirichlet": ("alpha",), "Pareto": ("scale", "shape"),
                  "Laplace": ("scale",), "StudentT": ("df", "scale"), "NegativeBinomial": ("r",),
-                 "Wishart": ("df",), "InverseWishart": ("df",)},
+                 "Wishart": ("df",), "InverseWishart": ("df",), "TruncatedNormal": ("var",),
+                 "IntervalNormal": ("var",), "PolyaGamma": ("b",), "PolyaGammaJoint": ("b",),
+                 "TruncatedPoisson": ("rate",), "IntervalPoisson": ("rate",),
+                 "PolyaGammaBernoulli": ("omega",), "PolyaGammaBinomial": ("omega",)},
     "unit": {"Bernoulli": ("p",), "Binomial": ("p",), "Geometric": ("p",), "NegativeBinomial": ("p",)},
     "simplex": {"Categorical": ("p",), "Multinomial": ("p",)},
-    "positive_definite": {"MultivariateNormal": ("precision",), "Wishart": ("scale",),
+    "positive_definite": {"MultivariateNormal": ("precision",), "PartlyObservedMVN": ("precision",),
+                          "PartlyObservedMVNConditional": ("precision",), "Wishart": ("scale",),
                           "InverseWishart": ("scale",)},
-    "count": {"Binomial": ("n",), "Multinomial": ("n",)},
+    "count": {"Binomial": ("n",), "Multinomial": ("n",), "PolyaGammaBinomial": ("n",)},
 }
 
 #: supports whose values always lie in a domain
@@ -55,6 +59,7 @@ def prepare(model: Model) -> ModelGraph:
         shapes = param_event_shapes(v)
         for k, e in v.params.items():
             _check_domain(v, k, e)
+            _check_finite_literal(v, k, e)
         try:
             v.event_shape = tuple(v.family.event_shape(shapes))
         except (ValueError, IndexError) as err:
@@ -63,6 +68,15 @@ def prepare(model: Model) -> ModelGraph:
         for e in v.params.values():
             _check_index_ranges(v, e)
     return graph
+
+
+def _check_finite_literal(v: RandomVariable, param: str, e):
+    """Infinite numbers are allowed only where a family says so (truncation bounds)."""
+    from ..frontend.expr import Literal
+    for node in e.walk():
+        if isinstance(node, Literal) and np.issubdtype(node.value.dtype, np.floating) and np.any(np.isinf(node.value)):
+            if param not in getattr(v.family, "infinite_params", ()):
+                raise ModelError(f"variable {v.name!r}: parameter {param} is infinite; give a finite number")
 
 
 def _check_param_event_shapes(v: RandomVariable, shapes: dict):
@@ -126,9 +140,13 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True, la
     env: dict = {}
     for c in model.consts.values():
         val = data.get(c.name, c.value)
+        if getattr(c, "compute", None) is not None:    # derived by a rewrite from the data
+            val = c.compute(data)
         if val is None:
             raise ModelError(f"constant {c.name!r} has no value: pass data={{'{c.name}': ...}}")
-        env[c.name] = _numeric(c.name, val, lazy)
+        derived = getattr(c, "compute", None) is not None
+        env[c.name] = _numeric(c.name, val, lazy, allow_inf=derived,
+                               allow_nan=derived and getattr(c, "observation", False))
     for v in model.variables.values():
         val = data.get(v.name, v.value if v.observed else None)
         if val is not None:
@@ -140,11 +158,16 @@ def bind_data(model: Model, data: dict | None, require_observed: bool = True, la
         if name in model.variables:
             _check_shape(model.variables[name], val, sizes)
             _check_support(model.variables[name], val)
+        elif getattr(model.consts.get(name), "observation", False):     # data a rewrite turned into a constant
+            c = model.consts[name]
+            want = tuple(sizes.get(p.name, -1) for p in c.plates) + tuple(c.shape or ())
+            if val.shape != want:
+                raise ModelError(f"data for {name!r} has shape {val.shape}, but its plates and event shape need {want}")
     check_values(model, env, sizes)
     return env, sizes
 
 
-def _numeric(name, val, lazy: bool = False) -> np.ndarray:
+def _numeric(name, val, lazy: bool = False, allow_inf: bool = False, allow_nan: bool = False) -> np.ndarray:
     if is_lazy(val):
         if lazy:
             return _lazy_numeric(name, val)
@@ -160,9 +183,11 @@ def _numeric(name, val, lazy: bool = False) -> np.ndarray:
         raise ModelError(f"data for {name!r} must be numeric, got {arr.dtype}")
     if arr.dtype == bool:
         arr = arr.astype(np.int64)
-    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr) | (allow_inf & np.isinf(arr))
+                                                           | (allow_nan & np.isnan(arr))):
         bad = int(np.sum(~np.isfinite(arr)))
-        raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); remove or impute them")
+        raise ModelError(f"data for {name!r} has {bad} NaN or infinite value(s); NaN marks missing entries only "
+                         "for a Normal observation (other families: remove or impute them)")
     return arr
 
 

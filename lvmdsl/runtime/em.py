@@ -23,7 +23,9 @@ from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
 from .arguments import init_array
 from ..graph.validate import bind_data, require_nonempty
+from ..families import conditional_family
 from .batched import batched_params
+from .fixed import fixed_values, has_fixed
 
 INNER_MAX, INNER_TOL = 100, 1e-12
 
@@ -210,12 +212,17 @@ class EMProgram:
                 E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
             else:
-                p = cond.family.from_natural(eta)
+                fixed, fam = None, conditional_family(cond.family)
+                if has_fixed(cond.family):             # bounds, PG shape: not in the natural parameters
+                    fixed = fixed_values(cond.target, b.env, b.sizes, S, self.R)
+                    p = fam.from_natural(eta, fixed=fixed)
+                else:
+                    p = fam.from_natural(eta)
                 ll += self._bayes_rule_term(name, cond, p, S, b)
                 if beta != 1.0:
-                    p = cond.family.from_natural(beta * eta)
+                    p = fam.from_natural(beta * eta, **({"fixed": fixed} if fixed is not None else {}))
                 post[name] = p
-                stats = cond.family.expected_stats(p)
+                stats = fam.expected_stats(p)
                 E[name] = np.stack(np.broadcast_arrays(*stats), -1)
         if others:
             ll += self._other_terms(S)
@@ -223,13 +230,15 @@ class EMProgram:
 
     def _bayes_rule_term(self, name, cond, p, S, b):
         """log p(z*, children | theta) - log q(z*) at the posterior mean z*, per restart."""
-        zstar = np.asarray(cond.family.mean(p), float)
+        family = conditional_family(cond.family)
+        # any point of positive density will do; a count needs an integer (the mode), not the mean
+        zstar = np.asarray(family.mode(p) if family.support.discrete else family.mean(p), float)
         env = {**b.env, **S, name: zstar}
         batched = set(S) | {name}
         total = np.zeros(self.R)
         for vname in [name] + self.graph.children(name):
             total += self._factor(vname, env, batched, b.sizes)
-        q = np.asarray(cond.family.logpdf(zstar, p), float)
+        q = np.asarray(family.logpdf(zstar, p), float)
         return total - q.reshape(self.R, -1).sum(-1)
 
     def _factor(self, vname, env, batched, sizes):
@@ -357,6 +366,8 @@ def _is_integral(v, block: int = 1 << 16) -> bool:
     if a.dtype.kind in "iub":
         return True
     flat = a.reshape(-1)
+    if not np.all(np.isfinite(flat)):        # infinite bounds (a truncation) are not indices
+        return False
     return all(np.all(np.mod(flat[i:i + block], 1) == 0) for i in range(0, flat.size, block))
 
 
@@ -418,8 +429,8 @@ def add_stats(total: dict | None, part: dict) -> dict:
 
 
 def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
-    """Latents (E-step) and parameters (M-step): unknowns in a data plate, and discrete unknowns, are
-    latent by default."""
+    """Latents (E-step) and parameters (M-step): unknowns in a data plate, discrete unknowns, and
+    the latent variables a rewrite added (augmentation scales), are latent by default."""
     names = [v.name for v in derivation.model.unknowns]
     for given in (latent or []), (params or []):
         for n in given:
@@ -429,9 +440,11 @@ def split_unknowns(derivation, latent=None, params=None) -> tuple[list, list]:
     both = set(latent or []) & set(params or [])
     if both:
         raise ModelError(f"{', '.join(sorted(both))} cannot be both latent and a parameter")
-    # latent by default: unknowns in a data plate, and discrete unknowns anywhere (a change point
-    # outside every plate has an E-step, its posterior over states, but no stationary point of Q)
-    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or [])
+    # latent by default: unknowns in a data plate, discrete unknowns anywhere (a change point
+    # outside every plate has an E-step, its posterior over states, but no stationary point of Q),
+    # and the latent variables a rewrite added
+    added = {n for r in getattr(derivation, "rewrites", []) for n in r.new}    # augmentation latents
+    lat = [n for n in names if (derivation.graph.is_local(n) or n in (latent or []) or n in added
                                 or derivation.model.variables[n].is_discrete) and n not in (params or [])]
     par = [n for n in names if n not in lat]
     if not par:

@@ -19,6 +19,9 @@ from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
+from ..derive.conditionals import Conditional
+from ..families import conditional_family
+from .fixed import fixed_values, has_fixed
 from .initial import in_support, initial_state, mixture_start
 from .slice import slice_step
 
@@ -110,7 +113,7 @@ class GibbsProgram:
             self.D.update(self.d.literals.arrays)
         self.D.update({k: float(v) for k, v in self.sizes.items()})
         self.DI = {k: np.asarray(np.rint(v), dtype=np.intp) for k, v in self.D.items()
-                   if np.all(np.mod(v, 1) == 0)}
+                   if np.all(np.isfinite(v)) and np.all(np.mod(v, 1) == 0)}
         self.Z = {**self.sizes, "_chains": self.chains}
         self.P = self.namespace["precompute"](self.D, self.DI, self.Z)
         self.P_fallback = self.fallback_ns["precompute"](self.D, self.DI, self.Z) if self.fallback_ns else self.P
@@ -121,6 +124,14 @@ class GibbsProgram:
         if cond.conjugate and cond.flat:
             raise ModelError(f"{name!r} is a Param without a prior, which Gibbs sampling cannot draw; "
                              "give it a prior, or estimate it with method='em'")
+        if isinstance(cond, Conditional) and cond.rule != "enumeration" and has_fixed(cond.family):
+            natural = self.namespace[f"natural_{_ident(name)}"]   # fixed parameters (bounds, PG shape) added here
+
+            def run(S, rng, natural=natural, cond=cond, v=v):
+                eta = natural(S, self.D, self.DI, self.Z, self.P)
+                fixed = fixed_values(v, self.env, self.sizes, S, self.chains)
+                S[v.name] = conditional_family(cond.family).sample_natural(rng, eta, fixed=fixed)
+            return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if cond.conjugate:
             fn = self.namespace[f"update_{_ident(name)}"]
             return Step(name, cond.rule_name, _blocking(v, self.sizes),
@@ -150,6 +161,15 @@ class GibbsProgram:
         warnings.warn(f"{name!r} has no conjugate conditional ({reason}); it is updated by a {method}",
                       FallbackWarning, stacklevel=4)
         return Step(name, method, blocking, reason=reason, run=run)
+
+    def _free_entries(self, v) -> str:
+        """For a variable on intervals (missing or censored data): how many entries are free."""
+        if "lower" not in getattr(v.family, "fixed_params", ()):
+            return ""
+        fixed = fixed_values(v, self.env, self.sizes, {}, 1)
+        lo, hi = np.broadcast_arrays(fixed["lower"], fixed["upper"])
+        free = int(np.sum(lo < hi))
+        return f" ({free} missing or censored, {lo.size - free} observed)" if np.any(lo == hi) else ""
 
     # ---------------------------------------------------------------- slice updates
     def _support_logp(self, name, f):

@@ -10,7 +10,7 @@ the target through its own plates, by ``bincount`` when it reaches it through an
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln, polygamma  # noqa: F401  (used by generated code)
+from scipy.special import digamma, erf, gammaln, polygamma  # noqa: F401  (used by generated code)
 
 from ..families import FAMILIES
 

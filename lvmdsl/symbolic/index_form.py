@@ -91,7 +91,7 @@ class IndexBackend(Lowering):
         return Tensor(shape, lambda *i: f(_pick(a, i, shape), _pick(b, i, shape)), sizes)
 
     _FUNCS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "neg": lambda x: -x,
-              "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}
+              "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "Phi": lambda x: (1 + sp.erf(x / sp.sqrt(2))) / 2}
 
     def func(self, fn, a):
         if fn == "inv":

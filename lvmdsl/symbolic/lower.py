@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import sympy as sp
+from scipy import special
 
 from ..frontend.expr import BinOp, Const, Dot, Expr, Func, Index, Literal, ModelError
 from ..frontend.model import Plate, RandomVariable
@@ -34,6 +35,8 @@ def to_sympy_number(v):
     if isinstance(v, (int, np.integer)) and abs(int(v)) < EXACT_LIMIT:
         return sp.Integer(int(v))
     f = float(v)
+    if np.isinf(f):          # only bounds accept it (graph/validate.py checks which parameters)
+        return sp.oo if f > 0 else -sp.oo
     if not np.isfinite(f):
         raise ModelError(f"a parameter is {f}; give a finite number")
     if abs(f) >= EXACT_LIMIT:       # sympy would evaluate loggamma(10**6) exactly, as log(999999!)
@@ -174,7 +177,7 @@ class SympyBackend(Lowering):
         return np.asarray(r, dtype=object)
 
     _FUNCS = {"exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "neg": lambda x: -x,
-              "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}
+              "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "Phi": lambda x: (1 + sp.erf(x / sp.sqrt(2))) / 2}
 
     def func(self, fn, a):
         a = np.asarray(a, dtype=object)
@@ -262,7 +265,7 @@ class NumpyBackend(Lowering):
             return np.linalg.inv(x), ev
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             f = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "neg": np.negative,
-                 "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[fn]
+                 "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "Phi": special.ndtr}[fn]
             return f(x), ev
 
     def dot(self, a, b):
