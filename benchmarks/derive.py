@@ -1,13 +1,24 @@
-"""Time ``lv.derive()`` for each example model: ``python benchmarks/derive.py``.
+"""Time ``lv.derive()``: ``python benchmarks/derive.py [--em-limit SECONDS]``.
 
-Targets (issue 2): under 1 s per model, a few hundred ms for the Gaussian mixture.
+Two tables:
+
+1. every example model, the default derivation (array level), best of 3;
+2. issue 9's sizes: Bayesian linear regression at D = 10, 100, 1000 and a full-covariance
+   Gaussian mixture (K = 10) at D = 2, 10, 50, 100, each timed for the Gibbs derivation
+   (``lv.derive(m)``, array level: its cost should not depend on D) and for the EM derivation
+   (``lv.derive(m, method="em")``, still element level).  An EM derivation that would take longer
+   than ``--em-limit`` seconds (default 60, extrapolated from the smaller sizes as D^3.5) is not run
+   and is reported as skipped.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
@@ -15,16 +26,70 @@ import lvmdsl as lv  # noqa: E402
 from models import MODELS  # noqa: E402
 
 
-def main(repeats: int = 3) -> None:
-    print(f"{'model':<28} {'derive (ms, best of %d)' % repeats:>24}  not conjugate")
+def regression(D):
+    with lv.Model("regression") as m:
+        w = lv.MultivariateNormal("w", mean=np.zeros(D), precision=0.5 * np.eye(D))
+        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=(D,))
+            lv.Normal("y", mean=lv.dot(X, w), precision=tau, observed=True)
+    return m
+
+
+def full_mixture(D, K=10):
+    with lv.Model("full_mixture") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.MultivariateNormal("mu", mean=np.zeros(D), precision=0.1 * np.eye(D))
+            lam = lv.Wishart("lam", df=D + 2.0, scale=np.eye(D))
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.MultivariateNormal("x", mean=mu[z], precision=lam[z], observed=True)
+    return m
+
+
+def timed(build, fn, repeats=3):
+    """Best time of ``fn(model)`` over fresh models from ``build()`` (declaring the model, which
+    checks its literal arrays, is not derivation and is not timed)."""
+    best = float("inf")
+    for _ in range(repeats):
+        m = build()
+        t0 = time.perf_counter()
+        fn(m)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def examples() -> None:
+    print(f"{'model':<28} {'derive (ms, best of 3)':>24}  not conjugate")
     for name, build in MODELS.items():
-        best = float("inf")
-        for _ in range(repeats):
-            m = build()
-            t0 = time.perf_counter()
-            d = lv.derive(m)
-            best = min(best, time.perf_counter() - t0)
-        print(f"{name:<28} {best * 1e3:>24.1f}  {', '.join(d.not_conjugate) or '-'}")
+        best = timed(build, lv.derive)
+        print(f"{name:<28} {best * 1e3:>24.1f}  {', '.join(lv.derive(build()).not_conjugate) or '-'}")
+
+
+def sizes(em_limit: float) -> None:
+    print(f"\n{'model':<34} {'Gibbs derive (s)':>17} {'EM derive (s)':>15}")
+    for label, build, dims in [("regression", regression, (10, 100, 1000)),
+                               ("full-covariance mixture, K=10", full_mixture, (2, 10, 50, 100))]:
+        em_seen: list[tuple[int, float]] = []
+        for D in dims:
+            gibbs = timed(lambda: build(D), lv.derive)
+            guess = max((t * (D / d) ** 3.5 for d, t in em_seen), default=0.0)
+            if guess > em_limit:
+                em = f"skipped (~{guess:.0f})"
+            else:
+                t_em = timed(lambda: build(D), lambda m: lv.derive(m, method="em"), repeats=1)
+                em_seen.append((D, t_em))
+                em = f"{t_em:.3f}"
+            print(f"{label + f', D={D}':<34} {gibbs:>17.3f} {em:>15}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--em-limit", type=float, default=60.0, help="skip EM derivations predicted to take longer")
+    args = ap.parse_args()
+    examples()
+    sizes(args.em_limit)
 
 
 if __name__ == "__main__":

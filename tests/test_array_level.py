@@ -112,3 +112,26 @@ def test_source_and_explanation_do_not_grow_with_dimension_or_states(build):
     small, large = _sizes_text(build, 3, 300)
     for s, l in zip(small, large):
         assert abs(len(l) - len(s)) <= 0.1 * len(s), (len(s), len(l))
+
+
+@pytest.mark.slow
+def test_gibbs_regression_at_D_500_matches_the_closed_form():
+    """D=500, N=20,000: the draws of w have the closed-form mean and variances.  tau's posterior
+    is so narrow (N=20,000) that w's marginal is N(P^-1 tau X'y, P^-1) at E[tau] to far below the
+    Monte Carlo error; every coordinate's mean is checked against its Monte Carlo standard error,
+    and each variance (from 400 near-independent draws, relative sd sqrt(2/399) = 0.07) within five
+    standard errors, their mean within five standard errors of the average."""
+    D, N = 500, 20000
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, D))
+    y = X @ rng.standard_normal(D) + rng.standard_normal(N)
+    res = lv.infer(regression(D), data={"X": X, "y": y}, draws=400, tune=20, chains=1, seed=1, progress=False)
+    tau = res.draws["tau"].mean()
+    P = 0.5 * np.eye(D) + tau * X.T @ X
+    mean, cov = np.linalg.solve(P, tau * X.T @ y), np.linalg.inv(P)
+    w = res.draws["w"][0]
+    z = (w.mean(0) - mean) / np.sqrt(np.diag(cov) / len(w))
+    assert np.abs(z).max() < 5 and abs(z.mean()) < 5 / np.sqrt(D)
+    ratio = w.var(0, ddof=1) / np.diag(cov)
+    se = np.sqrt(2 / (len(w) - 1))
+    assert np.abs(ratio - 1).max() < 5 * se and abs(ratio.mean() - 1) < 5 * se / np.sqrt(D) + 0.01
