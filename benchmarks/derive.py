@@ -23,29 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
 import lvmdsl as lv  # noqa: E402
-from models import MODELS  # noqa: E402
-
-
-def regression(D):
-    with lv.Model("regression") as m:
-        w = lv.MultivariateNormal("w", mean=np.zeros(D), precision=0.5 * np.eye(D))
-        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
-        with lv.plate("n", "N"):
-            X = lv.Const("X", shape=(D,))
-            lv.Normal("y", mean=lv.dot(X, w), precision=tau, observed=True)
-    return m
-
-
-def full_mixture(D, K=10):
-    with lv.Model("full_mixture") as m:
-        pi = lv.Dirichlet("pi", alpha=np.ones(K))
-        with lv.plate("k", K):
-            mu = lv.MultivariateNormal("mu", mean=np.zeros(D), precision=0.1 * np.eye(D))
-            lam = lv.Wishart("lam", df=D + 2.0, scale=np.eye(D))
-        with lv.plate("n", "N"):
-            z = lv.Categorical("z", p=pi)
-            lv.MultivariateNormal("x", mean=mu[z], precision=lam[z], observed=True)
-    return m
+from models import MODELS, bayes_full_mixture, linear_regression  # noqa: E402
 
 
 def timed(build, fn, repeats=3):
@@ -69,8 +47,8 @@ def examples() -> None:
 
 def sizes(em_limit: float) -> None:
     print(f"\n{'model':<34} {'Gibbs derive (s)':>17} {'EM derive (s)':>15}")
-    for label, build, dims in [("regression", regression, (10, 100, 1000)),
-                               ("full-covariance mixture, K=10", full_mixture, (2, 10, 50, 100))]:
+    for label, build, dims in [("regression", linear_regression, (10, 100, 1000)),
+                               ("full-covariance mixture, K=10", lambda D: bayes_full_mixture(10, D), (2, 10, 50, 100))]:
         em_seen: list[tuple[int, float]] = []
         for D in dims:
             gibbs = timed(lambda: build(D), lv.derive)

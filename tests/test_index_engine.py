@@ -166,19 +166,7 @@ def test_generated_gibbs_code_equals_the_einsum_evaluation():
         (exdata.growth_curve_model(), exdata.growth_curve_data()),
         (exdata.failure_rate_model(), exdata.failure_rate_data()),
         (exdata.ab_test_model(), {"conv_a": rng.integers(0, 2, 7), "conv_b": rng.integers(0, 2, 9)}),
-        (em_models.gmm_full(3, 2).__class__ and _bayes_full_mixture(), {"x": rng.standard_normal((25, 2))}),
+        (models.bayes_full_mixture(), {"x": rng.standard_normal((25, 2))}),
     ]
     for m, data in cases:
         _generated_vs_evaluated(m, data)
-
-
-def _bayes_full_mixture(K=3, D=2):
-    with lv.Model("bayes_full") as m:
-        pi = lv.Dirichlet("pi", alpha=np.ones(K))
-        with lv.plate("k", K):
-            mu = lv.MultivariateNormal("mu", mean=np.zeros(D), precision=0.1 * np.eye(D))
-            lam = lv.Wishart("lam", df=D + 2.0, scale=np.eye(D))
-        with lv.plate("n", "N"):
-            z = lv.Categorical("z", p=pi)
-            lv.MultivariateNormal("x", mean=mu[z], precision=lam[z], observed=True)
-    return m
