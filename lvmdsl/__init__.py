@@ -6,6 +6,7 @@ from .frontend.model import Model, Param, Plate, RandomVariable, distribution_co
 from .derive.derivation import Derivation, derive
 from .derive.verify import VerifyReport, verify
 from .infer import infer
+from .text.load import load, parse, read_bugs
 
 globals().update(distribution_constructors())
 
@@ -14,5 +15,5 @@ from .explain.table import conjugacy_table  # noqa: E402  (needs the constructor
 __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
-           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table",
+           "sigmoid", "sqrt", "Derivation", "derive", "VerifyReport", "verify", "infer", "conjugacy_table", "parse", "load", "read_bugs",
            *distribution_constructors()]
