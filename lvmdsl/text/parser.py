@@ -54,7 +54,7 @@ def syntax_error(err: lark.exceptions.UnexpectedInput, src: SourceText, parser: 
         return TextError("the text ends too early", src.text, len(lines), len(lines[-1]) + 1, src.filename,
                          describe_expected(parser, err.expected))
     tok = err.token
-    what = f"'{tok}'" if tok.type not in _DESCRIBE else f"{_DESCRIBE[tok.type]} '{tok}'"
+    what = f"'{tok}'" if tok.type not in _DESCRIBE else f"{_DESCRIBE[tok.type].split(' ', 1)[1]} '{tok}'"
     return TextError(f"unexpected {what}", src.text, tok.line, tok.column, src.filename,
                      describe_expected(parser, err.expected))
 

@@ -1,0 +1,548 @@
+"""Translate a BUGS/JAGS model (the conjugate subset) into an lvmdsl ``Model``.
+
+The mapping, in the order the translation does it:
+
+* names: ``tau.c`` becomes ``tau_c`` (a dot cannot be in an identifier); Python keywords such as
+  ``lambda`` get a trailing underscore.  ``model.bugs.names`` maps the BUGS names to lvmdsl's.
+* ``for (i in 1:N)`` becomes the plate ``i`` of size N (an integer when the data gives N, else
+  the name "N", set by the data later); loops start at 1.
+* a stochastic node ``Y[i, j] ~ d...`` inside loops over i and j is a variable in plates (i, j);
+  its left side is indexed by its enclosing loops in order, then by ranges or empty slots for a
+  vector or matrix value (``w[1:D] ~ dmnorm(...)``).  Nodes are declared parents first.
+* a node is observed when the data names it (as in JAGS); data names that are not nodes are
+  constants (``lv.Const``), declared in the plates their indices name (``x[j]`` in loop j).
+* ``<-`` deterministic nodes are inlined where they are used (the loop indices of their
+  definition replaced by the indices of the use); ``logit(p[i]) <- e`` defines ``p[i]`` as
+  ``ilogit(e)`` and ``log(m[i]) <- e`` as ``exp(e)``.
+* BUGS counts from 1 and lvmdsl from 0: integer constants used as indices and the values of
+  observed ``dcat`` nodes are shifted down by one in ``model.data``; a ``dcat`` latent used in
+  arithmetic is read as ``z + 1``; its draws are 0-based.
+
+``model.data`` holds the translated data (ready for ``lv.infer``).  Whatever lvmdsl cannot
+translate is a ``TextError`` naming the construct at its line and column.
+"""
+
+from __future__ import annotations
+
+import keyword
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..frontend import expr as E
+from ..frontend.model import Model, Plate, distribution_constructors, plate
+from . import ast
+from .bugs_parse import DataBlock, Deterministic, For, NodeRef, Stochastic, parse_bugs
+from .errors import SourceText, TextError
+from .rdump import read_data
+
+#: BUGS distribution -> (lvmdsl family, lvmdsl keyword of each BUGS argument in order)
+DISTRIBUTIONS = {
+    "dnorm": ("Normal", ("mean", "precision")),
+    "dgamma": ("Gamma", ("shape", "rate")),
+    "dbeta": ("Beta", ("a", "b")),
+    "dbin": ("Binomial", ("p", "n")),
+    "dbern": ("Bernoulli", ("p",)),
+    "dpois": ("Poisson", ("rate",)),
+    "dcat": ("Categorical", ("p",)),
+    "ddirch": ("Dirichlet", ("alpha",)),
+    "ddirich": ("Dirichlet", ("alpha",)),
+    "dmnorm": ("MultivariateNormal", ("mean", "precision")),
+    "dwish": ("Wishart", ("scale", "df")),          # dwish(R, k): E[X] = k R^-1, so scale = inverse(R)
+    "dunif": ("Uniform", ("low", "high")),
+    "dexp": ("Exponential", ("rate",)),
+    "dt": ("StudentT", ("loc", "scale", "df")),      # dt(mu, tau, k): scale = 1 / sqrt(tau)
+    "ddexp": ("Laplace", ("loc", "scale")),          # ddexp(mu, tau): scale = 1 / tau
+    "dlnorm": ("LogNormal", ("mean", "precision")),
+    "dmulti": ("Multinomial", ("p", "n")),
+    "dnegbin": ("NegativeBinomial", ("p", "r")),
+}
+#: BUGS functions -> how they are built (see ``_call``)
+FUNCTIONS = ("inprod", "pow", "sqrt", "exp", "log", "ilogit", "logit", "inverse")
+LINKS = {"logit": "ilogit", "log": "exp"}
+
+
+@dataclass
+class BugsInfo:
+    """What the translation did: names, nodes, constants and the data shifts it applied."""
+
+    names: dict = field(default_factory=dict)          # BUGS name -> lvmdsl name
+    observed: list = field(default_factory=list)       # BUGS names of observed nodes
+    unknowns: list = field(default_factory=list)       # BUGS names of unknown stochastic nodes
+    deterministic: dict = field(default_factory=dict)  # BUGS name -> line of its definition (inlined)
+    constants: list = field(default_factory=list)      # BUGS names of data used as constants
+    sizes: dict = field(default_factory=dict)          # loop bound name -> value (from the data)
+    shifted: list = field(default_factory=list)        # data shifted from 1-based to 0-based
+    unused_data: list = field(default_factory=list)
+
+
+@dataclass
+class _Def:
+    stmt: object
+    loops: tuple            # ((var, For), ...) enclosing the statement, outermost first
+
+
+class BugsTranslator:
+    def __init__(self, stmts: list, data: dict, src: SourceText, name: str):
+        self.src, self.raw_data, self.name = src, data, name
+        self.info = BugsInfo()
+        self.stoch: dict[str, _Def] = {}
+        self.determ: dict[str, _Def] = {}
+        self._collect(stmts, ())
+        self._map_names()
+
+    def error(self, msg, pos, expected=None) -> TextError:
+        return self.src.error(msg, pos, expected)
+
+    # ------------------------------------------------------------------ pass 1: statements
+    def _collect(self, stmts, loops):
+        for s in stmts:
+            if isinstance(s, For):
+                if s.var in {v for v, _ in loops}:
+                    raise self.error(f"loop index {s.var!r} is already the index of an enclosing loop", s.pos,
+                                     "a new index name")
+                self._collect(s.body, loops + ((s.var, s),))
+                continue
+            name = s.node.name
+            if name in self.stoch or name in self.determ:
+                first = (self.stoch.get(name) or self.determ.get(name)).stmt.pos
+                raise self.error(f"node {name!r} is defined again (first on line {first.line}); lvmdsl needs one "
+                                 "statement per node (no element-by-element definitions)", s.pos,
+                                 "one statement defining the whole node, inside loops")
+            (self.stoch if isinstance(s, Stochastic) else self.determ)[name] = _Def(s, loops)
+
+    def _map_names(self):
+        taken = set()
+        bugs_names = [*self.stoch, *self.determ, *self.raw_data]
+        for n in bugs_names:
+            if n in self.info.names:
+                continue
+            base = n.replace(".", "_")
+            if keyword.iskeyword(base) or base in ("model",):
+                base += "_"
+            new = base
+            while new in taken:
+                new += "_"
+            taken.add(new)
+            self.info.names[n] = new
+
+    def lv_name(self, n: str) -> str:
+        return self.info.names.get(n) or n.replace(".", "_")
+
+    # ------------------------------------------------------------------ pass 2: plates and data
+    def _plate_of(self, loop: For) -> tuple[str, int | str]:
+        key = (loop.var, _bound_key(loop.high))
+        if key in self.plate_names:
+            return self.plate_names[key]
+        if not (isinstance(loop.low, ast.Number) and loop.low.text == "1"):
+            raise self.error(f"loop over {loop.var!r} starts at {_text(loop.low)}; lvmdsl's plates start at 1 in BUGS",
+                             getattr(loop.low, "pos", loop.pos), "for (i in 1:N)")
+        hi = loop.high
+        if isinstance(hi, ast.Number) and hi.text.isdigit():
+            size = int(hi.text)
+        elif isinstance(hi, NodeRef) and hi.slots is None and hi.name not in self.stoch and hi.name not in self.determ:
+            if hi.name in self.raw_data:
+                v = np.asarray(self.raw_data[hi.name])
+                if v.ndim != 0 or v != int(v) or v < 1:
+                    raise self.error(f"loop bound {hi.name} = {v.tolist()} in the data is not a positive integer",
+                                     hi.pos, "a positive integer")
+                size = int(v)
+                self.info.sizes[hi.name] = size
+            else:
+                size = self.lv_name(hi.name)
+        else:
+            raise self.error(f"loop bound {_text(hi)} is not supported: lvmdsl needs a number or a data name",
+                             getattr(hi, "pos", loop.pos), "for (i in 1:N) with N in the data")
+        name = loop.var.replace(".", "_")
+        used = {p for p, _ in self.plate_names.values()}
+        while name in used or name in self.info.names.values():
+            name += "_"
+        self.plate_names[key] = (name, size)
+        return name, size
+
+    # ------------------------------------------------------------------ translation
+    def translate(self) -> Model:
+        self.plate_names: dict = {}
+        for d in [*self.stoch.values(), *self.determ.values()]:
+            for _, loop in d.loops:
+                self._plate_of(loop)
+        for n in self.determ:
+            if n in self.raw_data:
+                raise self.error(f"{n!r} is defined by <- and also given as data", self.determ[n].stmt.pos,
+                                 f"drop {n} from the data")
+        self.info.deterministic = {n: d.stmt.pos.line for n, d in self.determ.items()}
+        self.consts = self._const_patterns()
+        order = self._order()
+        self.index_consts: set = set()
+        self.model = Model(self.name)
+        self.ctors = distribution_constructors()
+        with self.model:
+            for cname, (plates, shape) in self.consts.items():
+                with ExitStack() as stack:
+                    for p in plates:
+                        stack.enter_context(plate(*p))
+                    E.Const(self.lv_name(cname), shape=shape)
+            for n in order:
+                self._declare(n, self.stoch[n])
+        self.model.data = self._data()
+        self.model.bugs = self.info
+        return self.model
+
+    def _node_plates(self, n: str, d: _Def, what="node") -> list:
+        """The plate keys of a node from its left side: its loops, in order, then event slots."""
+        s = d.stmt.node
+        slots = s.slots or []
+        lead = [sl for sl in slots if sl.kind == "expr"]
+        loop_vars = [v for v, _ in d.loops]
+        for sl in slots[len(loop_vars):]:
+            if sl.kind == "expr":
+                raise self.error(f"{what} {n!r}: index {_text(sl.expr)} on the left side is not supported; lvmdsl "
+                                 "defines whole nodes: index by the enclosing loops, then ranges", sl.pos,
+                                 f"{n}[{', '.join(loop_vars + ['1:D'])}]")
+        got = [sl.expr.name if isinstance(sl.expr, NodeRef) and sl.expr.slots is None else _text(sl.expr)
+               for sl in slots[: len(loop_vars)] if sl.kind == "expr"]
+        if got != loop_vars or len(lead) != len(loop_vars):
+            want = f"{n}[{', '.join(loop_vars)}]" if loop_vars else n
+            raise self.error(f"{what} {n!r} is defined inside loops over ({', '.join(loop_vars)}) but indexed "
+                             f"[{', '.join(got)}]; lvmdsl needs the left side indexed by its loops in order",
+                             s.pos, want)
+        return [self._plate_of(loop) for _, loop in d.loops]
+
+    def _const_patterns(self) -> dict:
+        """Each data name used as a constant -> (plate keys, event shape), from how it is indexed."""
+        uses: dict[str, list] = {}
+
+        def visit(e, loops):
+            if isinstance(e, NodeRef):
+                if e.name in self.determ:
+                    d = self.determ[e.name]
+                    visit(d.stmt.expr, d.loops)
+                elif e.name not in self.stoch and e.name not in {v for v, _ in loops}:
+                    uses.setdefault(e.name, []).append((e, loops))
+                for sl in e.slots or []:
+                    for x in (sl.expr, sl.end):
+                        if x is not None:
+                            visit(x, loops)
+            elif isinstance(e, ast.Call):
+                for a in e.args:
+                    visit(a, loops)
+            elif isinstance(e, ast.BinOpExpr):
+                visit(e.left, loops), visit(e.right, loops)
+            elif isinstance(e, ast.Neg):
+                visit(e.arg, loops)
+
+        for d in self.stoch.values():
+            for a in d.stmt.args:
+                visit(a, d.loops)
+            for sl in d.stmt.node.slots or []:
+                if sl.kind == "range":
+                    visit(sl.end, d.loops)
+        out = {}
+        for name, refs in uses.items():
+            pats = set()
+            for ref, loops in refs:
+                loop_of = dict(loops)
+                slots = ref.slots or []
+                k = 0
+                while k < len(slots) and slots[k].kind == "expr" and isinstance(slots[k].expr, NodeRef) \
+                        and slots[k].expr.slots is None and slots[k].expr.name in loop_of:
+                    k += 1
+                if any(sl.kind == "expr" for sl in slots[k:]):
+                    k = None
+                pats.add(None if k is None else tuple(self._plate_of(loop_of[slots[i].expr.name]) for i in range(k)))
+            if len(pats) == 1 and None not in pats:
+                keys = list(next(iter(pats)))
+            else:
+                keys = []
+            if name in self.raw_data:
+                shape = np.asarray(self.raw_data[name]).shape[len(keys):]
+            else:
+                shape = self._shape_without_data(name, refs, len(keys))
+            out[name] = (keys, shape)
+            self.info.constants.append(name)
+        return out
+
+    def _shape_without_data(self, name, refs, n_plates) -> tuple:
+        """Without data, a constant's event shape comes from ranges with numbers (``X[n, 1:3]``)."""
+        ref = refs[0][0]
+        shape = []
+        for sl in (ref.slots or [])[n_plates:]:
+            if sl.kind == "range" and isinstance(sl.end, ast.Number) and sl.end.text.isdigit():
+                shape.append(int(sl.end.text))
+            else:
+                raise self.error(f"{name!r} is not a node of the model, so it is data, but no data gives it "
+                                 "(its shape is needed)", ref.pos, f"data with {name}, or a node defining {name}")
+        return tuple(shape)
+
+    def _order(self) -> list:
+        """Stochastic nodes, parents before children (ties in text order)."""
+        def deps(e, seen=()):
+            found = set()
+            if isinstance(e, NodeRef):
+                if e.name in self.stoch:
+                    found.add(e.name)
+                elif e.name in self.determ and e.name not in seen:
+                    found |= deps(self.determ[e.name].stmt.expr, seen + (e.name,))
+                for sl in e.slots or []:
+                    for x in (sl.expr, sl.end):
+                        if x is not None:
+                            found |= deps(x, seen)
+            elif isinstance(e, ast.Call):
+                for a in e.args:
+                    found |= deps(a, seen)
+            elif isinstance(e, ast.BinOpExpr):
+                found |= deps(e.left, seen) | deps(e.right, seen)
+            elif isinstance(e, ast.Neg):
+                found |= deps(e.arg, seen)
+            return found
+
+        parents = {n: set().union(*(deps(a) for a in d.stmt.args)) - {n} if d.stmt.args else set()
+                   for n, d in self.stoch.items()}
+        for n, d in self.stoch.items():
+            if any(n in deps(a) for a in d.stmt.args):
+                raise self.error(f"node {n!r} depends on itself", d.stmt.pos, "a directed acyclic graph")
+        order, done = [], set()
+        while len(order) < len(self.stoch):
+            ready = [n for n in self.stoch if n not in done and parents[n] <= done]
+            if not ready:
+                n = next(n for n in self.stoch if n not in done)
+                raise self.error(f"the nodes {', '.join(sorted(set(self.stoch) - done))} depend on each other in a cycle",
+                                 self.stoch[n].stmt.pos, "a directed acyclic graph")
+            order.append(ready[0])
+            done.add(ready[0])
+        return order
+
+    def _declare(self, n: str, d: _Def):
+        s: Stochastic = d.stmt
+        if s.truncation is not None:
+            raise self.error("truncation T(,) / censoring I(,) is not supported: it leaves the conjugate families",
+                             s.truncation, "the distribution without T(...) or I(...)")
+        if s.dist not in DISTRIBUTIONS:
+            raise self.error(f"distribution {s.dist!r} is not in lvmdsl's BUGS subset", s.dist_pos,
+                             "one of " + ", ".join(sorted(DISTRIBUTIONS)))
+        family, keywords = DISTRIBUTIONS[s.dist]
+        if len(s.args) != len(keywords):
+            raise self.error(f"{s.dist} takes {len(keywords)} argument(s), got {len(s.args)}", s.dist_pos,
+                             f"{s.dist}({', '.join(keywords)})")
+        plates = self._node_plates(n, d)
+        with ExitStack() as stack:
+            open_plates = [stack.enter_context(plate(*p)) for p in plates]
+            ctx = _Ctx({v: pl for (v, _), pl in zip(d.loops, open_plates)}, tuple(p.name for p in open_plates))
+            params = {kw: self.expr(a, ctx) for kw, a in zip(keywords, s.args)}
+            if s.dist == "dwish":
+                params["scale"] = E.as_expr(params["scale"]).inverse() if isinstance(params["scale"], E.Expr) \
+                    else np.linalg.inv(params["scale"])
+            elif s.dist == "dt":
+                params["scale"] = 1.0 / _sqrt(params["scale"])
+            elif s.dist == "ddexp":
+                params["scale"] = 1.0 / params["scale"] if not isinstance(params["scale"], E.Expr) \
+                    else 1.0 / params["scale"]
+            observed = True if n in self.raw_data else None
+            (self.info.observed if observed else self.info.unknowns).append(n)
+            try:
+                self.ctors[family](self.lv_name(n), observed=observed, **params)
+            except E.ModelError as err:
+                raise self.error(f"{n}: {err}", s.pos) from None
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, e, ctx: "_Ctx", index_position: bool = False):
+        if isinstance(e, ast.Number):
+            t = e.text
+            return np.asarray(int(t) if t.isdigit() else float(t))
+        if isinstance(e, ast.Neg):
+            return -self.expr(e.arg, ctx)
+        if isinstance(e, ast.BinOpExpr):
+            a, b = self.expr(e.left, ctx), self.expr(e.right, ctx)
+            if not isinstance(a, E.Expr) and not isinstance(b, E.Expr):
+                a = a.astype(float) if e.op in ("/", "**") else a
+                return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "**": np.power}[e.op](a, b)
+            a = a if isinstance(a, E.Expr) else E.as_expr(a)
+            return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__, "**": a.__pow__}[e.op](b)
+        if isinstance(e, ast.Call):
+            return self._call(e, ctx)
+        if isinstance(e, NodeRef):
+            return self._ref(e, ctx, index_position)
+        raise self.error(f"cannot translate {type(e).__name__}", getattr(e, "pos", None))
+
+    def _call(self, e: ast.Call, ctx):
+        if e.fn not in FUNCTIONS:
+            raise self.error(f"function {e.fn!r} is not in lvmdsl's BUGS subset", e.pos,
+                             "one of " + ", ".join(FUNCTIONS))
+        want = 2 if e.fn in ("inprod", "pow") else 1
+        if len(e.args) != want:
+            raise self.error(f"{e.fn} takes {want} argument(s), got {len(e.args)}", e.pos, f"{e.fn}(...)")
+        args = [self.expr(a, ctx) for a in e.args]
+        numeric = not any(isinstance(a, E.Expr) for a in args)
+        if e.fn == "inprod":
+            return np.dot(*args) if numeric else E.dot(*args)
+        if e.fn == "pow":
+            return np.power(np.asarray(args[0], float), args[1]) if numeric else E.as_expr(args[0]) ** args[1]
+        if e.fn == "logit":
+            x = args[0]
+            return np.log(x / (1 - x)) if numeric else E.log(x / (1 - x))
+        if e.fn == "inverse":
+            return np.linalg.inv(args[0]) if numeric else E.as_expr(args[0]).inverse()
+        fn = {"ilogit": "sigmoid"}.get(e.fn, e.fn)
+        if numeric:
+            return {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "sigmoid": lambda x: 1 / (1 + np.exp(-x))}[fn](
+                np.asarray(args[0], float))
+        return getattr(E, fn)(args[0])
+
+    def _ref(self, e: NodeRef, ctx, index_position):
+        if e.name in ctx.loops:
+            if e.slots is not None:
+                raise self.error(f"loop index {e.name!r} cannot be indexed", e.pos, e.name)
+            if not index_position:
+                raise self.error(f"loop index {e.name!r} used as a number is not supported (lvmdsl's plates are "
+                                 "not values); put the values in the data", e.pos, f"a data vector indexed by {e.name}")
+            return ctx.loops[e.name]
+        if e.name in self.determ:
+            return self._inline(e, ctx, index_position)
+        if e.name in self.stoch:
+            d = self.stoch[e.name]
+            var = self.model.variables.get(self.lv_name(e.name))
+            plates = [self.plate_names_by_key(p) for p in self._node_plates(e.name, d)]
+            out = self._indexed(var, plates, e, ctx)
+            if var.family.name == "Categorical" and not index_position:
+                return out + 1
+            return out
+        c = self.model.consts[self.lv_name(e.name)]
+        if index_position:
+            self.index_consts.add(e.name)
+        plates = [self.plate_names_by_key(p) for p in self.consts[e.name][0]]
+        return self._indexed(c, plates, e, ctx)
+
+    def plate_names_by_key(self, key):
+        return key[0]
+
+    def _indexed(self, base, plates: list, e: NodeRef, ctx):
+        """``base`` indexed as the BUGS reference ``e`` says: implicit when its indices are its own plates."""
+        slots = list(e.slots or [])
+        while slots and slots[-1].kind in ("all", "range"):
+            slots.pop()
+        k = len(plates)
+        own = len(slots) <= k and all(
+            isinstance(sl.expr, NodeRef) and sl.expr.slots is None and sl.expr.name in ctx.loops
+            and ctx.loops[sl.expr.name].name == plates[i] for i, sl in enumerate(slots))
+        if own and (len(slots) == k or not slots) and all(p in ctx.open for p in plates[: len(slots)]):
+            return base
+        idx = []
+        for sl in slots:
+            if sl.kind != "expr":
+                raise self.error(f"{e.name}: a range or empty slot before an index is not supported", e.pos,
+                                 "indices first, then ranges or empty slots")
+            i = self.expr(sl.expr, ctx, index_position=True)
+            if not isinstance(i, E.Expr):
+                if i.ndim != 0 or not np.issubdtype(i.dtype, np.integer) or i < 1:
+                    raise self.error(f"index {_text(sl.expr)} of {e.name} is not a positive integer", sl.pos,
+                                     "an integer from 1")
+                i = np.asarray(int(i) - 1)
+            idx.append(i)
+        return base[tuple(idx)] if idx else base
+
+    def _inline(self, e: NodeRef, ctx, index_position):
+        d = self.determ[e.name]
+        self._node_plates(e.name, d, "deterministic node")
+        slots = e.slots or []
+        if any(sl.kind != "expr" for sl in slots) or len(slots) != len(d.loops):
+            raise self.error(f"deterministic node {e.name!r} is defined element by element (in loops over "
+                             f"{', '.join(v for v, _ in d.loops) or 'nothing'}) and must be used one element at a "
+                             "time here", e.pos, f"{e.name}[{', '.join(v for v, _ in d.loops)}]" if d.loops else e.name)
+        if getattr(ctx, "depth", 0) > 50:
+            raise self.error(f"deterministic node {e.name!r} is defined in terms of itself", e.pos, "no cycles")
+        subst = {v: sl.expr for (v, _), sl in zip(d.loops, slots)}
+        body = _substitute(d.stmt.expr, subst)
+        if d.stmt.link is not None:
+            if d.stmt.link not in LINKS:
+                raise self.error(f"link function {d.stmt.link!r} is not supported", d.stmt.link_pos,
+                                 " or ".join(LINKS))
+            body = ast.Call(LINKS[d.stmt.link], [body], d.stmt.link_pos)
+        inner = _Ctx(ctx.loops, ctx.open, getattr(ctx, "depth", 0) + 1)
+        return self.expr(body, inner, index_position)
+
+    # ------------------------------------------------------------------ data
+    def _data(self) -> dict:
+        out = {}
+        for n in self.info.observed:
+            v = np.asarray(self.raw_data[n])
+            if self.stoch[n].stmt.dist == "dcat":
+                v = self._shift(n, v)
+            out[self.lv_name(n)] = v
+        for n in self.consts:
+            if n not in self.raw_data:
+                continue
+            v = np.asarray(self.raw_data[n])
+            out[self.lv_name(n)] = self._shift(n, v) if n in self.index_consts else v
+        used = set(self.info.observed) | set(self.consts) | set(self.info.sizes)
+        self.info.unused_data = [k for k in self.raw_data if k not in used]
+        return out
+
+    def _shift(self, n, v):
+        if not np.all(v == np.round(v)) or np.any(v < 1):
+            raise ModelDataError(f"{n} holds 1-based categories or indices in BUGS, so its values must be integers "
+                                 f"from 1; got {np.unique(v)[:6].tolist()}")
+        self.info.shifted.append(n)
+        return v.astype(np.int64) - 1
+
+
+class ModelDataError(E.ModelError):
+    """Data that do not fit the BUGS model (for instance a category 0 where BUGS counts from 1)."""
+
+
+@dataclass
+class _Ctx:
+    loops: dict             # BUGS loop variable -> Plate
+    open: tuple             # names of the plates open at the statement
+    depth: int = 0
+
+
+def _sqrt(x):
+    return E.sqrt(x) if isinstance(x, E.Expr) else np.sqrt(np.asarray(x, float))
+
+
+def _substitute(e, subst: dict):
+    if isinstance(e, NodeRef):
+        if e.slots is None and e.name in subst:
+            return subst[e.name]
+        if e.slots is None:
+            return e
+        from .bugs_parse import Slot
+        return NodeRef(e.name, [Slot(sl.kind, _substitute(sl.expr, subst) if sl.expr is not None else None,
+                                     _substitute(sl.end, subst) if sl.end is not None else None, sl.pos)
+                                for sl in e.slots], e.pos)
+    if isinstance(e, ast.Call):
+        return ast.Call(e.fn, [_substitute(a, subst) for a in e.args], e.pos)
+    if isinstance(e, ast.BinOpExpr):
+        return ast.BinOpExpr(e.op, _substitute(e.left, subst), _substitute(e.right, subst), e.pos)
+    if isinstance(e, ast.Neg):
+        return ast.Neg(_substitute(e.arg, subst), e.pos)
+    return e
+
+
+def _bound_key(e) -> str:
+    return _text(e)
+
+
+def _text(e) -> str:
+    if isinstance(e, ast.Number):
+        return e.text
+    if isinstance(e, NodeRef):
+        return e.name + ("" if e.slots is None else "[...]")
+    if isinstance(e, ast.Call):
+        return f"{e.fn}(...)"
+    return "expression"
+
+
+def read_bugs_model(text: str, data=None, filename: str = "<text>") -> Model:
+    """Parse and translate a BUGS model; ``data`` is a dict or the path of an R dump / JSON file."""
+    stmts, data_blocks = parse_bugs(text, filename)
+    src = SourceText(text, filename)
+    if data_blocks:
+        raise src.error("data { } blocks are not supported: compute derived data before passing it",
+                        data_blocks[0].pos, "model { ... } only")
+    raw = read_data(data)
+    name = Path(filename).stem if filename not in ("<text>", None) else "bugs"
+    name = name if name.isidentifier() else "bugs"
+    return BugsTranslator(stmts, raw, src, name).translate()
