@@ -76,6 +76,18 @@ class BugsInfo:
     sizes: dict = field(default_factory=dict)          # loop bound name -> value (from the data)
     shifted: list = field(default_factory=list)        # data shifted from 1-based to 0-based
     unused_data: list = field(default_factory=list)
+    categorical: list = field(default_factory=list)    # BUGS names of dcat nodes (1-based values)
+
+    def values(self, raw) -> dict:
+        """BUGS-named values (initial values, say: a dict or an R dump / JSON file) in lvmdsl's names,
+        dcat values shifted to 0-based."""
+        out = {}
+        for k, v in read_data(raw).items():
+            if k not in self.names:
+                raise E.ModelError(f"{k!r} is not a name of the BUGS model; it has {', '.join(self.names)}")
+            v = np.asarray(v)
+            out[self.names[k]] = v.astype(np.int64) - 1 if k in self.categorical else v
+        return out
 
 
 @dataclass
@@ -340,6 +352,8 @@ class BugsTranslator:
                 params["scale"] = 1.0 / params["scale"] if not isinstance(params["scale"], E.Expr) \
                     else 1.0 / params["scale"]
             observed = True if n in self.raw_data else None
+            if s.dist == "dcat":
+                self.info.categorical.append(n)
             (self.info.observed if observed else self.info.unknowns).append(n)
             try:
                 self.ctors[family](self.lv_name(n), observed=observed, **params)
