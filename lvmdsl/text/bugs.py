@@ -198,9 +198,25 @@ class BugsTranslator:
                     E.Const(self.lv_name(cname), shape=shape)
             for n in order:
                 self._declare(n, self.stoch[n])
+        self._validate()
         self.model.data = self._data()
         self.model.bugs = self.info
         return self.model
+
+    def _validate(self):
+        """Whole-model checks (shapes, supports, index ranges), reported at the node's statement."""
+        import re
+
+        from ..graph.validate import prepare
+        try:
+            prepare(self.model)
+        except E.ModelError as err:
+            lv_to_bugs = {v: k for k, v in self.info.names.items()}
+            names = [lv_to_bugs.get(n, n) for n in re.findall(r"'([A-Za-z_]\w*)'", str(err))]
+            n = next((n for n in names if n in self.stoch), next(iter(self.stoch)))
+            s = self.stoch[n].stmt
+            raise self.error(str(err), s.pos, f"{s.dist}(...) with arguments of the shapes and supports it needs") \
+                from None
 
     def _node_plates(self, n: str, d: _Def, what="node") -> list:
         """The plate keys of a node from its left side: its loops, in order, then event slots."""
@@ -238,6 +254,9 @@ class BugsTranslator:
                         if x is not None:
                             visit(x, loops)
             elif isinstance(e, ast.Call):
+                if e.fn not in FUNCTIONS:
+                    raise self.error(f"function {e.fn!r} is not in lvmdsl's BUGS subset", e.pos,
+                                     "one of " + ", ".join(FUNCTIONS))
                 for a in e.args:
                     visit(a, loops)
             elif isinstance(e, ast.BinOpExpr):
@@ -270,6 +289,9 @@ class BugsTranslator:
                 keys = []
             if name in self.raw_data:
                 shape = np.asarray(self.raw_data[name]).shape[len(keys):]
+            elif self.raw_data:
+                raise self.error(f"{name!r} is neither a node of the model nor in the data", refs[0][0].pos,
+                                 f"a node defined by ~ or <-, or {name} in the data")
             else:
                 shape = self._shape_without_data(name, refs, len(keys))
             out[name] = (keys, shape)
@@ -358,7 +380,7 @@ class BugsTranslator:
             try:
                 self.ctors[family](self.lv_name(n), observed=observed, **params)
             except E.ModelError as err:
-                raise self.error(f"{n}: {err}", s.pos) from None
+                raise self.error(f"{n}: {err}", s.pos, f"{s.dist}({', '.join(keywords)}) with valid arguments") from None
 
     # ------------------------------------------------------------------ expressions
     def expr(self, e, ctx: "_Ctx", index_position: bool = False):
@@ -378,7 +400,7 @@ class BugsTranslator:
             return self._call(e, ctx)
         if isinstance(e, NodeRef):
             return self._ref(e, ctx, index_position)
-        raise self.error(f"cannot translate {type(e).__name__}", getattr(e, "pos", None))
+        raise self.error(f"cannot translate {type(e).__name__}", getattr(e, "pos", None), "an expression")
 
     def _call(self, e: ast.Call, ctx):
         if e.fn not in FUNCTIONS:

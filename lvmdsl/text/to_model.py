@@ -99,7 +99,7 @@ class ModelBuilder:
                                  "a number or an array literal; leave the value out to give it with the data")
         elif shape is None:
             shape = ()
-        self._embedded(lambda: E.Const(s.name, value, shape), s.pos)
+        self._embedded(lambda: E.Const(s.name, value, shape), s.pos, expected="const NAME, const NAME: real[3], const NAME = 2.5")
 
     def _ParamDecl(self, s: ast.ParamDecl):
         self._claim(s.name, s.pos)
@@ -109,7 +109,8 @@ class ModelBuilder:
                 raise self.error(f"param {s.name}: unknown constraint {s.type.kind!r}", s.type.pos,
                                  ", ".join(CONSTRAINTS))
             constraint, shape = CONSTRAINTS[s.type.kind], s.type.dims or ()
-        self._embedded(lambda: Param(s.name, shape=shape, constraint=constraint), s.pos)
+        self._embedded(lambda: Param(s.name, shape=shape, constraint=constraint), s.pos,
+                       expected="param NAME: " + " | ".join(CONSTRAINTS) + "[dims]")
 
     def _PlateBlock(self, s: ast.PlateBlock):
         size = s.size
@@ -125,7 +126,7 @@ class ModelBuilder:
             raise self.error(f"plate name {s.name!r} is already used (line {self.declared_at[s.name].line})", s.pos,
                              "another plate name")
         self.declared_at.setdefault(s.name, s.pos)
-        p = self._embedded(lambda: plate(s.name, size), s.pos)
+        p = self._embedded(lambda: plate(s.name, size), s.pos, expected="plate NAME in SIZE { ... } with SIZE a positive integer or a data name")
         with p:
             self._block(s.body)
 
@@ -157,9 +158,9 @@ class ModelBuilder:
                                      "an array literal, or `observed` alone to give the values with the data")
         ctor = self.constructors[s.family]
         self._embedded(lambda: ctor(s.name, observed=observed, **{k: v for k, (v, _) in params.items()}), s.pos,
-                       {k: p for k, (_, p) in params.items()})
+                       {k: p for k, (_, p) in params.items()}, expected=f"{s.family}({keywords})")
 
-    def _embedded(self, call, pos, arg_pos=None):
+    def _embedded(self, call, pos, arg_pos=None, expected=None):
         """Run one embedded-language call; its ``ModelError`` becomes a ``TextError`` at ``pos``."""
         try:
             return call()
@@ -171,7 +172,7 @@ class ModelBuilder:
                 if re.search(rf"\b{kw}\b", msg):
                     pos = p
                     break
-            raise self.error(msg, pos) from None
+            raise self.error(msg, pos, expected or "a declaration as docs/text-language.md describes") from None
 
     def _validate(self):
         from ..graph.validate import prepare
@@ -180,8 +181,14 @@ class ModelBuilder:
         except E.ModelError as err:
             msg = str(err)
             names = re.findall(r"'([A-Za-z_]\w*)'", msg)
-            pos = next((self.declared_at[n] for n in names if n in self.model.variables), self.program.pos)
-            raise self.error(msg, pos) from None
+            name = next((n for n in names if n in self.model.variables), None)
+            pos = self.declared_at[name] if name else self.program.pos
+            expected = None
+            if name:
+                fam = self.model.variables[name].family
+                expected = (f"{fam.name}(" + ", ".join(" | ".join(a) for a in fam.alternatives.values()) + ")"
+                            + " with parameters of the shapes and supports it needs") if fam.alternatives else None
+            raise self.error(msg, pos, expected or "a model whose declarations fit together") from None
 
     # ------------------------------------------------------------------ expressions
     def expr(self, node):
@@ -246,7 +253,7 @@ class ModelBuilder:
                 return E.as_expr(args[0]).inverse()
             return getattr(E, n.fn)(args[0])
         except E.ModelError as err:
-            raise self.error(str(err), n.pos) from None
+            raise self.error(str(err), n.pos, f"{n.fn}(model expression)") from None
 
     def _e_IndexExpr(self, n: ast.IndexExpr):
         base = self.expr(n.base)
