@@ -91,3 +91,18 @@ def test_bugs_posteriors_agree_with_the_embedded_declarations(name):
             r2 = theirs + r[len(ours):]
             tol = 5 * np.hypot(s1.loc[r, "mcse_mean"], s2.loc[r2, "mcse_mean"]) + 1e-3 * abs(s2.loc[r2, "mean"])
             assert abs(s1.loc[r, "mean"] - s2.loc[r2, "mean"]) < tol, (r, s1.loc[r, "mean"], s2.loc[r2, "mean"], tol)
+
+
+def test_benchmark_models_read_from_their_bugs_files_match_the_embedded_ones():
+    """benchmarks/gibbs_vs_jags.py feeds JAGS (and lvmdsl with --lvmdsl-model bugs) the files of examples/bugs/."""
+    sys.path.insert(0, str(EXAMPLES.parent / "benchmarks"))
+    from jags_models import BENCHMARKS
+
+    for name in ("mixture_small", "regression", "growth_curve", "failure_rate"):
+        bench = BENCHMARKS[name]
+        data, extra = bench.data(True)
+        m, e = lv.read_bugs(bench.bugs, {**data, **extra}), bench.lv_model()
+        assert set(m.observed and [v.name for v in m.observed]) == {v.name for v in e.observed}, name
+        d1, d2 = lv.derive(m), lv.derive(e)
+        assert {k: (c.family.name if c.conjugate else None) for k, c in d1.items()} == \
+               {k: (c.family.name if c.conjugate else None) for k, c in d2.items()}, name
