@@ -1,5 +1,7 @@
-"""The ``lvmdsl`` command, run in a subprocess on the files in examples/: output and exit code.
+"""The ``lvmdsl`` command on the files in examples/: output and exit code.
 
+Each command runs once in a subprocess (``python -m lvmdsl``, as a shell would run it); variants of
+options and error paths call ``lvmdsl.cli.main`` in-process, which is what the subprocess runs.
 Exit codes: 0 success, 1 a model or data error (message on stderr, no traceback), 2 bad usage.
 Results written with --out are read back independently (pandas for the CSV, ArviZ for netCDF).
 """
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 import lvmdsl as lv
+from lvmdsl.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 BUGS = ROOT / "examples" / "bugs"
@@ -36,17 +39,30 @@ def test_check_bugs_model_with_data_and_print():
     assert lv.parse(text).to_text() == text      # what --print shows reads back as the same model
 
 
-def test_check_own_language():
-    rc, out, err = run("check", TEXT / "gmm.lvm", "--data", TEXT / "gmm-data.json")
+def inproc(capsys, *args):
+    """``lvmdsl.cli.main`` in this process: (exit code, stdout, stderr); argparse's exits give their code."""
+    try:
+        rc = main([str(a) for a in args])
+    except SystemExit as e:
+        rc = e.code
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_check_own_language(capsys):
+    rc, out, err = inproc(capsys, "check", TEXT / "gmm.lvm", "--data", TEXT / "gmm-data.json")
     assert rc == 0 and "unknowns: pi, mu, tau, z" in out, err
 
 
-def test_derive_prints_conditionals_explain_and_latex():
+def test_derive_prints_conditionals():
     rc, out, err = run("derive", BUGS / "line.bug", "--data", BUGS / "line-data.json")
     assert rc == 0 and "alpha | rest ~ Normal" in out and "tau | rest ~ Gamma" in out, err
-    rc, out, _ = run("derive", BUGS / "line.bug", "--data", BUGS / "line-data.json", "--explain", "beta")
+
+
+def test_derive_explain_and_latex(capsys):
+    rc, out, _ = inproc(capsys, "derive", BUGS / "line.bug", "--data", BUGS / "line-data.json", "--explain", "beta")
     assert rc == 0 and "Complete conditional of beta" in out
-    rc, out, _ = run("derive", TEXT / "gmm.lvm", "--latex")
+    rc, out, _ = inproc(capsys, "derive", TEXT / "gmm.lvm", "--latex")
     assert rc == 0 and r"\sim" in out and r"\mathrm{Normal}" in out
 
 
@@ -55,8 +71,8 @@ def test_derive_em():
     assert rc == 0 and "EM for model 'gmm_1d'" in out and "latent (E-step): z" in out, err
 
 
-def test_derive_bugs_without_data_notes_that_every_node_is_unknown():
-    rc, out, err = run("derive", BUGS / "surgical.bug")
+def test_derive_bugs_without_data_notes_that_every_node_is_unknown(capsys):
+    rc, out, err = inproc(capsys, "derive", BUGS / "surgical.bug")
     assert rc == 0 and "r | rest" in out and "every stochastic node is an unknown" in err
 
 
@@ -113,31 +129,40 @@ def test_model_error_exit_1_with_position_and_no_traceback(tmp_path):
     assert f"{bad}:2:24:" in err and "sd must be positive" in err and "^" in err      # at the argument
 
 
-def test_bugs_error_exit_1(tmp_path):
+def test_bugs_error_exit_1(tmp_path, capsys):
     bad = tmp_path / "bad.bug"
     bad.write_text("model {\n  for (i in 1:N) {\n    y[i] ~ dweib(1, 2)\n  }\n}\n")
-    rc, _, err = run("derive", bad)
-    assert rc == 1 and f"{bad}:3:12:" in err and "dweib" in err and "Traceback" not in err
+    rc, _, err = inproc(capsys, "derive", bad)
+    assert rc == 1 and f"{bad}:3:12:" in err and "dweib" in err
 
 
-def test_data_error_exit_1(tmp_path):
+def test_data_error_exit_1(tmp_path, capsys):
     data = tmp_path / "d.json"
     data.write_text('{"x": [1.0, 2.0], "extra": [1]}')
-    rc, _, err = run("infer", TEXT / "gmm.lvm", "--data", data, "--draws", "10", "--no-progress")
-    assert rc == 1 and "extra" in err and "Traceback" not in err
+    rc, _, err = inproc(capsys, "infer", TEXT / "gmm.lvm", "--data", data, "--draws", "10", "--no-progress")
+    assert rc == 1 and "extra" in err
+    data.write_text('{"x": [1.0, 2.0')
+    rc, _, err = inproc(capsys, "infer", TEXT / "gmm.lvm", "--data", data, "--draws", "10", "--no-progress")
+    assert rc == 1 and "not valid JSON" in err
 
 
-def test_missing_file_and_unknown_variable_exit_1():
-    rc, _, err = run("check", "no/such/model.lvm")
+def test_missing_file_and_unknown_variable_exit_1(capsys):
+    rc, _, err = inproc(capsys, "check", "no/such/model.lvm")
     assert rc == 1 and "no model file" in err
-    rc, _, err = run("derive", TEXT / "gmm.lvm", "--explain", "nope")
+    rc, _, err = inproc(capsys, "derive", TEXT / "gmm.lvm", "--explain", "nope")
     assert rc == 1 and "'nope' is not an unknown" in err
 
 
-@pytest.mark.parametrize("args", [(), ("frobnicate",), ("infer", "examples/text/gmm.lvm"),
+def test_bad_usage_exit_2():
+    rc, _, err = run("infer", "examples/text/gmm.lvm")
+    assert rc == 2 and "usage" in err and "--data" in err
+
+
+@pytest.mark.parametrize("args", [(), ("frobnicate",),
                                   ("infer", "examples/text/gmm.lvm", "--data", "x.json", "--draws", "many"),
                                   ("infer", "examples/text/gmm.lvm", "--data", "examples/text/gmm-data.json",
                                    "--out", "results.txt")])
-def test_bad_usage_exit_2(args):
-    rc, _, err = run(*args)
+def test_bad_usage_variants_exit_2(args, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rc, _, err = inproc(capsys, *args)
     assert rc == 2 and "usage" in err

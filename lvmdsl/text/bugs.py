@@ -32,9 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from ..frontend import expr as E
-from ..frontend.model import Model, Plate, distribution_constructors, plate
+from ..frontend.model import Model, distribution_constructors, plate
 from . import ast
-from .bugs_parse import DataBlock, Deterministic, For, NodeRef, Stochastic, parse_bugs
+from .bugs_expr import FUNCTIONS, BugsExpressions, Ctx, text_of as _text
+from .bugs_parse import For, NodeRef, Stochastic, parse_bugs
 from .errors import SourceText, TextError
 from .rdump import read_data
 
@@ -60,8 +61,6 @@ DISTRIBUTIONS = {
     "dnegbin": ("NegativeBinomial", ("p", "r")),
 }
 #: BUGS functions -> how they are built (see ``_call``)
-FUNCTIONS = ("inprod", "pow", "sqrt", "exp", "log", "ilogit", "logit", "inverse")
-LINKS = {"logit": "ilogit", "log": "exp"}
 
 
 @dataclass
@@ -96,7 +95,7 @@ class _Def:
     loops: tuple            # ((var, For), ...) enclosing the statement, outermost first
 
 
-class BugsTranslator:
+class BugsTranslator(BugsExpressions):
     def __init__(self, stmts: list, data: dict, src: SourceText, name: str):
         self.src, self.raw_data, self.name = src, data, name
         self.info = BugsInfo()
@@ -145,7 +144,7 @@ class BugsTranslator:
 
     # ------------------------------------------------------------------ pass 2: plates and data
     def _plate_of(self, loop: For) -> tuple[str, int | str]:
-        key = (loop.var, _bound_key(loop.high))
+        key = (loop.var, _text(loop.high))
         if key in self.plate_names:
             return self.plate_names[key]
         if not (isinstance(loop.low, ast.Number) and loop.low.text == "1"):
@@ -363,16 +362,16 @@ class BugsTranslator:
         plates = self._node_plates(n, d)
         with ExitStack() as stack:
             open_plates = [stack.enter_context(plate(*p)) for p in plates]
-            ctx = _Ctx({v: pl for (v, _), pl in zip(d.loops, open_plates)}, tuple(p.name for p in open_plates))
+            ctx = Ctx({v: pl for (v, _), pl in zip(d.loops, open_plates)}, tuple(p.name for p in open_plates))
             params = {kw: self.expr(a, ctx) for kw, a in zip(keywords, s.args)}
             if s.dist == "dwish":
                 params["scale"] = E.as_expr(params["scale"]).inverse() if isinstance(params["scale"], E.Expr) \
                     else np.linalg.inv(params["scale"])
             elif s.dist == "dt":
-                params["scale"] = 1.0 / _sqrt(params["scale"])
+                tau = params["scale"]
+                params["scale"] = 1.0 / (E.sqrt(tau) if isinstance(tau, E.Expr) else np.sqrt(np.asarray(tau, float)))
             elif s.dist == "ddexp":
-                params["scale"] = 1.0 / params["scale"] if not isinstance(params["scale"], E.Expr) \
-                    else 1.0 / params["scale"]
+                params["scale"] = 1.0 / params["scale"]
             observed = True if n in self.raw_data else None
             if s.dist == "dcat":
                 self.info.categorical.append(n)
@@ -381,122 +380,6 @@ class BugsTranslator:
                 self.ctors[family](self.lv_name(n), observed=observed, **params)
             except E.ModelError as err:
                 raise self.error(f"{n}: {err}", s.pos, f"{s.dist}({', '.join(keywords)}) with valid arguments") from None
-
-    # ------------------------------------------------------------------ expressions
-    def expr(self, e, ctx: "_Ctx", index_position: bool = False):
-        if isinstance(e, ast.Number):
-            t = e.text
-            return np.asarray(int(t) if t.isdigit() else float(t))
-        if isinstance(e, ast.Neg):
-            return -self.expr(e.arg, ctx)
-        if isinstance(e, ast.BinOpExpr):
-            a, b = self.expr(e.left, ctx), self.expr(e.right, ctx)
-            if not isinstance(a, E.Expr) and not isinstance(b, E.Expr):
-                a = a.astype(float) if e.op in ("/", "**") else a
-                return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "**": np.power}[e.op](a, b)
-            a = a if isinstance(a, E.Expr) else E.as_expr(a)
-            return {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__, "**": a.__pow__}[e.op](b)
-        if isinstance(e, ast.Call):
-            return self._call(e, ctx)
-        if isinstance(e, NodeRef):
-            return self._ref(e, ctx, index_position)
-        raise self.error(f"cannot translate {type(e).__name__}", getattr(e, "pos", None), "an expression")
-
-    def _call(self, e: ast.Call, ctx):
-        if e.fn not in FUNCTIONS:
-            raise self.error(f"function {e.fn!r} is not in lvmdsl's BUGS subset", e.pos,
-                             "one of " + ", ".join(FUNCTIONS))
-        want = 2 if e.fn in ("inprod", "pow") else 1
-        if len(e.args) != want:
-            raise self.error(f"{e.fn} takes {want} argument(s), got {len(e.args)}", e.pos, f"{e.fn}(...)")
-        args = [self.expr(a, ctx) for a in e.args]
-        numeric = not any(isinstance(a, E.Expr) for a in args)
-        if e.fn == "inprod":
-            return np.dot(*args) if numeric else E.dot(*args)
-        if e.fn == "pow":
-            return np.power(np.asarray(args[0], float), args[1]) if numeric else E.as_expr(args[0]) ** args[1]
-        if e.fn == "logit":
-            x = args[0]
-            return np.log(x / (1 - x)) if numeric else E.log(x / (1 - x))
-        if e.fn == "inverse":
-            return np.linalg.inv(args[0]) if numeric else E.as_expr(args[0]).inverse()
-        fn = {"ilogit": "sigmoid"}.get(e.fn, e.fn)
-        if numeric:
-            return {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "sigmoid": lambda x: 1 / (1 + np.exp(-x))}[fn](
-                np.asarray(args[0], float))
-        return getattr(E, fn)(args[0])
-
-    def _ref(self, e: NodeRef, ctx, index_position):
-        if e.name in ctx.loops:
-            if e.slots is not None:
-                raise self.error(f"loop index {e.name!r} cannot be indexed", e.pos, e.name)
-            if not index_position:
-                raise self.error(f"loop index {e.name!r} used as a number is not supported (lvmdsl's plates are "
-                                 "not values); put the values in the data", e.pos, f"a data vector indexed by {e.name}")
-            return ctx.loops[e.name]
-        if e.name in self.determ:
-            return self._inline(e, ctx, index_position)
-        if e.name in self.stoch:
-            d = self.stoch[e.name]
-            var = self.model.variables.get(self.lv_name(e.name))
-            plates = [self.plate_names_by_key(p) for p in self._node_plates(e.name, d)]
-            out = self._indexed(var, plates, e, ctx)
-            if var.family.name == "Categorical" and not index_position:
-                return out + 1
-            return out
-        c = self.model.consts[self.lv_name(e.name)]
-        if index_position:
-            self.index_consts.add(e.name)
-        plates = [self.plate_names_by_key(p) for p in self.consts[e.name][0]]
-        return self._indexed(c, plates, e, ctx)
-
-    def plate_names_by_key(self, key):
-        return key[0]
-
-    def _indexed(self, base, plates: list, e: NodeRef, ctx):
-        """``base`` indexed as the BUGS reference ``e`` says: implicit when its indices are its own plates."""
-        slots = list(e.slots or [])
-        while slots and slots[-1].kind in ("all", "range"):
-            slots.pop()
-        k = len(plates)
-        own = len(slots) <= k and all(
-            isinstance(sl.expr, NodeRef) and sl.expr.slots is None and sl.expr.name in ctx.loops
-            and ctx.loops[sl.expr.name].name == plates[i] for i, sl in enumerate(slots))
-        if own and (len(slots) == k or not slots) and all(p in ctx.open for p in plates[: len(slots)]):
-            return base
-        idx = []
-        for sl in slots:
-            if sl.kind != "expr":
-                raise self.error(f"{e.name}: a range or empty slot before an index is not supported", e.pos,
-                                 "indices first, then ranges or empty slots")
-            i = self.expr(sl.expr, ctx, index_position=True)
-            if not isinstance(i, E.Expr):
-                if i.ndim != 0 or not np.issubdtype(i.dtype, np.integer) or i < 1:
-                    raise self.error(f"index {_text(sl.expr)} of {e.name} is not a positive integer", sl.pos,
-                                     "an integer from 1")
-                i = np.asarray(int(i) - 1)
-            idx.append(i)
-        return base[tuple(idx)] if idx else base
-
-    def _inline(self, e: NodeRef, ctx, index_position):
-        d = self.determ[e.name]
-        self._node_plates(e.name, d, "deterministic node")
-        slots = e.slots or []
-        if any(sl.kind != "expr" for sl in slots) or len(slots) != len(d.loops):
-            raise self.error(f"deterministic node {e.name!r} is defined element by element (in loops over "
-                             f"{', '.join(v for v, _ in d.loops) or 'nothing'}) and must be used one element at a "
-                             "time here", e.pos, f"{e.name}[{', '.join(v for v, _ in d.loops)}]" if d.loops else e.name)
-        if getattr(ctx, "depth", 0) > 50:
-            raise self.error(f"deterministic node {e.name!r} is defined in terms of itself", e.pos, "no cycles")
-        subst = {v: sl.expr for (v, _), sl in zip(d.loops, slots)}
-        body = _substitute(d.stmt.expr, subst)
-        if d.stmt.link is not None:
-            if d.stmt.link not in LINKS:
-                raise self.error(f"link function {d.stmt.link!r} is not supported", d.stmt.link_pos,
-                                 " or ".join(LINKS))
-            body = ast.Call(LINKS[d.stmt.link], [body], d.stmt.link_pos)
-        inner = _Ctx(ctx.loops, ctx.open, getattr(ctx, "depth", 0) + 1)
-        return self.expr(body, inner, index_position)
 
     # ------------------------------------------------------------------ data
     def _data(self) -> dict:
@@ -525,50 +408,6 @@ class BugsTranslator:
 
 class ModelDataError(E.ModelError):
     """Data that do not fit the BUGS model (for instance a category 0 where BUGS counts from 1)."""
-
-
-@dataclass
-class _Ctx:
-    loops: dict             # BUGS loop variable -> Plate
-    open: tuple             # names of the plates open at the statement
-    depth: int = 0
-
-
-def _sqrt(x):
-    return E.sqrt(x) if isinstance(x, E.Expr) else np.sqrt(np.asarray(x, float))
-
-
-def _substitute(e, subst: dict):
-    if isinstance(e, NodeRef):
-        if e.slots is None and e.name in subst:
-            return subst[e.name]
-        if e.slots is None:
-            return e
-        from .bugs_parse import Slot
-        return NodeRef(e.name, [Slot(sl.kind, _substitute(sl.expr, subst) if sl.expr is not None else None,
-                                     _substitute(sl.end, subst) if sl.end is not None else None, sl.pos)
-                                for sl in e.slots], e.pos)
-    if isinstance(e, ast.Call):
-        return ast.Call(e.fn, [_substitute(a, subst) for a in e.args], e.pos)
-    if isinstance(e, ast.BinOpExpr):
-        return ast.BinOpExpr(e.op, _substitute(e.left, subst), _substitute(e.right, subst), e.pos)
-    if isinstance(e, ast.Neg):
-        return ast.Neg(_substitute(e.arg, subst), e.pos)
-    return e
-
-
-def _bound_key(e) -> str:
-    return _text(e)
-
-
-def _text(e) -> str:
-    if isinstance(e, ast.Number):
-        return e.text
-    if isinstance(e, NodeRef):
-        return e.name + ("" if e.slots is None else "[...]")
-    if isinstance(e, ast.Call):
-        return f"{e.fn}(...)"
-    return "expression"
 
 
 def read_bugs_model(text: str, data=None, filename: str = "<text>") -> Model:
