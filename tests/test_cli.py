@@ -110,6 +110,17 @@ def test_infer_em(tmp_path):
     assert np.allclose(np.sort([est["mu[0]"], est["mu[1]"], est["mu[2]"]]), [-5, 0, 5], atol=0.4)
 
 
+def test_infer_with_bugs_initial_values(capsys):
+    rc, out, err = inproc(capsys, "infer", BUGS / "dyes.bug", "--data", BUGS / "dyes-data.R", "--init",
+                          BUGS / "dyes-inits.R", "--draws", "300", "--chains", "2", "--no-progress")
+    assert rc == 0 and "theta" in out and "tau_with" in out, err
+    theta = float(out.split("theta", 1)[1].split()[0])
+    assert 1450 < theta < 1600                        # the batch means' grand mean is 1527.5
+    rc, _, err = inproc(capsys, "infer", BUGS / "dyes.bug", "--data", BUGS / "dyes-data.R", "--init",
+                        BUGS / "surgical-data.R", "--draws", "10", "--no-progress")
+    assert rc == 1 and "'n' is not a name of the BUGS model" in err
+
+
 def test_table():
     rc, out, _ = run("table")
     assert rc == 0 and "Beta x Bernoulli" in out and "Wishart" in out

@@ -70,9 +70,6 @@ class ModelBuilder:
             first = self.declared_at[name]
             raise self.error(f"{name!r} is declared twice (first on line {first.line})", pos,
                              "a new name for this declaration")
-        if name in FUNCTIONS or name in ARRAY_FUNCTIONS:
-            raise self.error(f"{name!r} is a function of the language and cannot name a declaration", pos,
-                             "another name")
         self.declared_at[name] = pos
 
     def _Let(self, s: ast.Let):
