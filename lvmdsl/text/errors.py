@@ -26,10 +26,9 @@ class TextError(ModelError):
     def render(self) -> str:
         lines = self.source.splitlines() or [""]
         text = lines[self.line - 1] if 1 <= self.line <= len(lines) else ""
-        shown = text.expandtabs(4) if "\t" not in text[: self.column - 1] else text.replace("\t", " ")
-        caret_col = len(text[: self.column - 1].replace("\t", " "))
+        shown = text.replace("\t", " ")              # one column per character, so the caret lines up
         out = [f"{self.filename}:{self.line}:{self.column}: {self.message}", "    " + shown,
-               "    " + " " * caret_col + "^"]
+               "    " + " " * (self.column - 1) + "^"]
         if self.expected:
             out.append(f"expected: {self.expected}")
         return "\n".join(out)
