@@ -1,7 +1,10 @@
 """lvmdsl's derived Gibbs sampler against JAGS: same model, data, initial values, chains and iterations.
 
 ``python benchmarks/gibbs_vs_jags.py [--models mixture,mixture_small,regression,growth_curve,failure_rate]
-[--iters 2000] [--tune 500] [--quick] [--timeout 600] [--engines lvmdsl,jags]``
+[--iters 2000] [--tune 500] [--quick] [--timeout 600] [--engines lvmdsl,jags] [--lvmdsl-model embedded|bugs]``
+
+Both engines can run the same file: JAGS always reads the BUGS text of ``examples/bugs/``, and with
+``--lvmdsl-model bugs`` lvmdsl reads it too (``lv.read_bugs``) instead of the embedded declaration.
 
 Reports iterations/s and min-ESS/s (ArviZ bulk ESS, the minimum over every scalar component of the
 monitored unknowns, median alongside) of the sampling phase only, and the ratio lvmdsl / JAGS.
@@ -38,8 +41,16 @@ def ess(draws: dict, names: list) -> tuple:
     return float(np.min(vals)), float(np.median(vals))
 
 
-def run_lvmdsl(bench, data, inits, args) -> dict:
-    """Time lv.infer on the model: full run, and warm-up plus one draw to subtract the fixed costs."""
+def run_lvmdsl(bench, data, inits, args, extra_data=None) -> dict:
+    """Time lv.infer on the model: full run, and warm-up plus one draw to subtract the fixed costs.
+
+    With ``--lvmdsl-model bugs`` the model is read from the bench's BUGS file with JAGS's data
+    (sizes and constants included), and the data is the reader's translation of it."""
+    make_model = bench.lv_model
+    if getattr(args, "lvmdsl_model", "embedded") == "bugs":
+        full = {**data, **(extra_data or {})}
+        make_model = lambda: lv.read_bugs(bench.bugs, full, f"{bench.name}.bug")  # noqa: E731
+        data = make_model().data
     if not hasattr(lv, "infer"):
         return {"error": "lv.infer is not available in this lvmdsl (the Gibbs runtime has not landed)"}
     init = {k: np.stack([np.asarray(i[k]) for i in inits]) for k in inits[0]}
@@ -54,9 +65,9 @@ def run_lvmdsl(bench, data, inits, args) -> dict:
     warnings.filterwarnings("ignore", message=".*updated by a slice sampler")  # Pumps' alpha: expected
     try:
         t0 = time.perf_counter()
-        lv.infer(bench.lv_model(), draws=1, **kw)
+        lv.infer(make_model(), draws=1, **kw)
         t1 = time.perf_counter()
-        res = lv.infer(bench.lv_model(), draws=args.iters, **kw)
+        res = lv.infer(make_model(), draws=args.iters, **kw)
         t2 = time.perf_counter()
     except Exception as e:                   # report and go on with the other models
         return {"error": f"{type(e).__name__}: {e}"}
@@ -94,6 +105,8 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="small N for the mixture (2,000) and regression (1,000)")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a JAGS run is abandoned")
     ap.add_argument("--engines", default="lvmdsl,jags", help="which engines to run")
+    ap.add_argument("--lvmdsl-model", choices=["embedded", "bugs"], default="embedded",
+                    help="lvmdsl runs the embedded declaration, or reads the same BUGS file JAGS runs")
     args = ap.parse_args(argv)
     engines = args.engines.split(",")
 
@@ -112,7 +125,7 @@ def main(argv=None) -> None:
         inits = [bench.inits(np.random.default_rng([args.seed, c]), data) for c in range(args.chains)]
         out = {}
         if "lvmdsl" in engines:
-            out["lvmdsl"] = run_lvmdsl(bench, data, inits, args)
+            out["lvmdsl"] = run_lvmdsl(bench, data, inits, args, extra)
             # batching pays where a sweep is cheap (small models, or regression whose sweeps cost
             # O(D^2) whatever N); the large mixture's sweeps grow with the chains, so it gets a
             # one-chain row instead: the rate of a single chain's sweeps
@@ -120,7 +133,7 @@ def main(argv=None) -> None:
             if width and width != args.chains:
                 many = [bench.inits(np.random.default_rng([args.seed, c]), data) for c in range(width)]
                 wide = argparse.Namespace(**{**vars(args), "chains": width})
-                out[f"lvmdsl x{width}"] = run_lvmdsl(bench, data, many, wide)
+                out[f"lvmdsl x{width}"] = run_lvmdsl(bench, data, many, wide, extra)
         if "jags" in engines:
             out["jags"] = run_jags_side(bench, {**data, **extra}, inits, args)
         for eng, r in out.items():

@@ -1,4 +1,4 @@
-"""The four benchmark models, each as BUGS text for JAGS and as an lvmdsl declaration, with shared data.
+"""The four benchmark models, each as BUGS text (a file in examples/bugs/) and as an lvmdsl declaration, with shared data.
 
 Both engines get the same data, the same initial values and monitor the same unknowns under the
 same names, so their draws and effective sample sizes can be compared node for node.  Index-valued
@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+#: the BUGS text JAGS runs (and lvmdsl with --lvmdsl-model bugs) is read from these files
+BUGS_DIR = Path(__file__).resolve().parents[1] / "examples" / "bugs"
 
 from data import failure_rate_data, failure_rate_model, growth_curve_data, growth_curve_model  # noqa: E402
 from models import gmm, linear_regression  # noqa: E402
@@ -40,19 +42,7 @@ class Bench:
         return {k: (np.asarray(v) + 1 if k in self.index_vars else v) for k, v in init.items()}
 
 
-GMM_BUGS = """
-model {
-  pi ~ ddirch(ones[])
-  for (k in 1:K) {
-    mu[k] ~ dnorm(0, 0.01)
-    tau[k] ~ dgamma(1, 1)
-  }
-  for (n in 1:N) {
-    z[n] ~ dcat(pi[])
-    x[n] ~ dnorm(mu[z[n]], tau[z[n]])
-  }
-}
-"""
+GMM_BUGS = (BUGS_DIR / "mixture.bug").read_text()
 
 
 def gmm_data(quick: bool, n: int | None = None):
@@ -78,15 +68,7 @@ def gmm_inits(rng, data):
     return {"mu": mu, "tau": np.ones(3), "pi": np.ones(3) / 3, "z": z}
 
 
-REG_BUGS = """
-model {
-  w[1:D] ~ dmnorm(w0[], W0[,])
-  tau ~ dgamma(1, 1)
-  for (n in 1:N) {
-    y[n] ~ dnorm(inprod(X[n,], w[]), tau)
-  }
-}
-"""
+REG_BUGS = (BUGS_DIR / "regression.bug").read_text()
 
 
 def reg_data(quick: bool, D: int = 20):
@@ -98,22 +80,7 @@ def reg_data(quick: bool, D: int = 20):
     return {"X": X, "y": y}, {"N": n, "D": D, "w0": np.zeros(D), "W0": 0.1 * np.eye(D)}
 
 
-RATS_BUGS = """
-model {
-  for (i in 1:N) {
-    alpha[i] ~ dnorm(alpha_c, tau_alpha)
-    beta[i] ~ dnorm(beta_c, tau_beta)
-    for (j in 1:T) {
-      y[i, j] ~ dnorm(alpha[i] + beta[i] * (x[j] - xbar), tau_c)
-    }
-  }
-  alpha_c ~ dnorm(0, 1.0E-6)
-  beta_c ~ dnorm(0, 1.0E-6)
-  tau_c ~ dgamma(0.001, 0.001)
-  tau_alpha ~ dgamma(0.001, 0.001)
-  tau_beta ~ dgamma(0.001, 0.001)
-}
-"""
+RATS_BUGS = (BUGS_DIR / "growth_curve.bug").read_text()
 
 
 def rats_data(quick: bool):
@@ -122,16 +89,7 @@ def rats_data(quick: bool):
     return d, {"N": d["y"].shape[0], "T": d["y"].shape[1]}
 
 
-PUMPS_BUGS = """
-model {
-  for (i in 1:N) {
-    theta[i] ~ dgamma(alpha, beta)
-    x[i] ~ dpois(theta[i] * t[i])
-  }
-  alpha ~ dexp(1)
-  beta ~ dgamma(0.1, 1.0)
-}
-"""
+PUMPS_BUGS = (BUGS_DIR / "pumps.bug").read_text()     # the names match the embedded declaration
 
 
 def pumps_data(quick: bool):

@@ -12,6 +12,7 @@ from .runtime.prior import prior_predictive
 from .runtime.results import LabelSwitchingWarning
 from .runtime.stranded import StrandedChainWarning
 from .rewrites import interval, register_rewrite, rewrites
+from .text.load import load, parse, read_bugs
 
 globals().update(distribution_constructors())
 
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 
 __all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
            "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "interval", "Derivation", "derive", "VerifyReport",
-           "verify", "infer", "conjugacy_table", "graph",
+           "verify", "infer", "conjugacy_table", "graph", "parse", "load", "read_bugs",
            "prior_predictive", "ConvergenceWarning", "EMWarning", "FallbackWarning", "InterruptedRunWarning",
            "LabelSwitchingWarning", "StrandedChainWarning",
            *distribution_constructors()]

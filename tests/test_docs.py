@@ -35,6 +35,7 @@ def test_python_blocks_run(page, monkeypatch, tmp_path):
     import matplotlib
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)        # figures a page saves land in a temporary directory
+    (tmp_path / "examples").symlink_to(ROOT / "examples")     # pages read examples/... as from the repository
     monkeypatch.syspath_prepend(str(ROOT / "examples"))
     namespace = {"__name__": "__docs__"}
     for b in blocks(page):

@@ -146,7 +146,9 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
         if method != "gibbs":
             raise ValueError("engine='index' derives complete conditionals only (method='gibbs') for now")
         from ..symbolic.index_form import LiteralTable
+        from ..symbolic.tensor import reset_fresh
         from .index_conditionals import derive_index_conditional
+        reset_fresh()
         literals = LiteralTable()
         out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
         d = Derivation(model, out, graph, records, original)

@@ -75,6 +75,7 @@ def plate(name: str, size) -> Plate:
         raise ModelError(f"plate name {name!r} is already used by a variable or constant")
     p = Plate(name, size, m)
     m.plates[name] = p
+    m.declaration_order.append(("plate", name))
     return p
 
 
@@ -122,6 +123,8 @@ class Model:
         self.plates: dict[str, Plate] = {}
         self.consts: dict[str, Const] = {}
         self._plate_stack: list[Plate] = []
+        #: ("plate" | "const" | "variable", name) in the order declared (``to_text`` keeps it)
+        self.declaration_order: list[tuple[str, str]] = []
 
     def __enter__(self):
         _MODEL_STACK.append(self)
@@ -143,6 +146,8 @@ class Model:
             raise ModelError(f"constant name {c.name!r} is already used in model {self.name!r}")
         if c.name in self.consts and self.consts[c.name] is not c:
             raise ModelError(f"duplicate constant name {c.name!r} in model {self.name!r}")
+        if c.name not in self.consts:
+            self.declaration_order.append(("const", c.name))
         self.consts[c.name] = c
 
     def _add(self, rv: RandomVariable):
@@ -151,6 +156,12 @@ class Model:
         if rv.name in self.plates or rv.name in self.consts:
             raise ModelError(f"variable name {rv.name!r} is already a plate or constant name")
         self.variables[rv.name] = rv
+        self.declaration_order.append(("variable", rv.name))
+
+    def to_text(self) -> str:
+        """The model in lvmdsl's text language; ``lv.parse(m.to_text())`` declares the same model."""
+        from ..text.to_text import model_to_text
+        return model_to_text(self)
 
     @property
     def unknowns(self) -> list[RandomVariable]:

@@ -35,6 +35,14 @@ _COUNTER = itertools.count()
 FRESH: set = set()
 
 
+def reset_fresh() -> None:
+    """Start numbering fresh indices again: a derivation run twice then names its dummy and
+    pattern indices the same way (the round trip through text compares them).  Called once per
+    derivation; the indices of one derivation are still distinct."""
+    global _COUNTER
+    _COUNTER = itertools.count()
+
+
 def fresh_index(hint: str = "i") -> sp.Symbol:
     """A new index symbol (integer, non-negative) that no other expression uses."""
     name = f"{hint}{next(_COUNTER)}"
