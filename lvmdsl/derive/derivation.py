@@ -32,8 +32,8 @@ class Derivation(Mapping):
     def __reduce_ex__(self, protocol):
         """An array-level derivation holds entry functions, which pickle cannot store: it is
         stored as its model and derived again on load (a pure function of the model)."""
-        if self.engine == "index":
-            return (derive, (self.model,))
+        if self.engine == "index":           # no rewrite ran (an augmented model derives at element level)
+            return (derive, (self.model, "gibbs", None, None, False, None, "index"))
         return super().__reduce_ex__(protocol)
 
     def __getitem__(self, name) -> Conditional | NonConjugate:
