@@ -92,9 +92,7 @@ class IndexGibbsCodegen:
         if cond.rule == "enumeration":
             fn.add(f"S[{cond.name!r}] = draw_enumerated(natural_{n}(S, D, DI, Z, P)[0], rng)")
         else:
-            shape = tuple(cond.target.event_shape)
-            fn.add(f"S[{cond.name!r}] = draw_index_natural({cond.family.name!r}, natural_{n}(S, D, DI, Z, P), rng, "
-                   f"event_shape={shape!r})")
+            fn.add(f"S[{cond.name!r}] = draw_index_natural({cond.family.name!r}, natural_{n}(S, D, DI, Z, P), rng)")
         return fn.text()
 
     def natural(self, cond: IndexConditional) -> str:
@@ -236,7 +234,6 @@ class IndexGibbsCodegen:
         for k, (f, own) in enumerate(state):
             p = FramePrinter([x.name for x in own], sizes, self.state)
             src = p(f)
-            full = "(C" + "".join(f", {sizes[x.name]}" for x in own) + ")"
             lines += p.lines + [f"{prefix}{k} = {src}"]
             ops.append(f"{prefix}{k}")
             specs.append("Z" + "".join(letter[x] for x in own))

@@ -28,20 +28,20 @@ from ..symbolic.lower import SympyBackend, param_event_shapes, plate_symbol, siz
 from ..symbolic.numeric import Evaluator, PlateFrame
 
 
-class Conditional:
-    """The complete conditional of one unknown, found by the conjugate rule or by enumeration."""
+class ConditionalNames:
+    """What every exact conditional says about itself (both engines): its name, whether its
+    unknown is a ``Param`` without a prior, and the rule that produced it."""
 
     conjugate = True
-
-    def __init__(self, model: Model, target: RandomVariable, rule: str, family: Family,
-                 element, stats: list, factors: list[Factor], n_states: int | None = None):
-        self.model, self.target, self.rule = model, target, rule
-        self.family, self.prior_family = family, target.family
-        self.element, self.stats, self.factors, self.n_states = element, stats, factors, n_states
 
     @property
     def name(self) -> str:
         return self.target.name
+
+    @property
+    def flat(self) -> bool:
+        """A ``Param`` without a prior: the family is the vehicle of its likelihood's statistics."""
+        return isinstance(self.prior_family, Flat)
 
     @property
     def rule_name(self) -> str:
@@ -52,10 +52,15 @@ class Conditional:
             return f"no prior; {self.family.name} statistics"
         return f"conjugate {self.family.name}"
 
-    @property
-    def flat(self) -> bool:
-        """A ``Param`` without a prior: the family is the vehicle of its likelihood's statistics."""
-        return isinstance(self.prior_family, Flat)
+
+class Conditional(ConditionalNames):
+    """The complete conditional of one unknown, found by the conjugate rule or by enumeration."""
+
+    def __init__(self, model: Model, target: RandomVariable, rule: str, family: Family,
+                 element, stats: list, factors: list[Factor], n_states: int | None = None):
+        self.model, self.target, self.rule = model, target, rule
+        self.family, self.prior_family = family, target.family
+        self.element, self.stats, self.factors, self.n_states = element, stats, factors, n_states
 
     # ------------------------------------------------------------------ symbolic
     def plate_sum(self, factor: Factor, coef) -> sp.Expr:

@@ -22,6 +22,7 @@ from ..families.flat import Flat
 from ..frontend.expr import Literal, ModelError
 from ..frontend.model import Model, RandomVariable
 from ..graph.validate import bind_data
+from .conditionals import ConditionalNames, NonConjugate
 from ..rules.conjugate import NotConjugate
 from ..rules.index_conjugate import IndexFactor, collect, localise, plate_sum, target_atoms
 from ..symbolic.canon import Term, canonical, contract, merge
@@ -46,10 +47,9 @@ def lower_index_factor(v: RandomVariable, literals: LiteralTable):
         raise ModelError(f"in {v.name!r}: {err}") from None
 
 
-class IndexConditional:
+class IndexConditional(ConditionalNames):
     """The complete conditional of one unknown; natural parameters are index expressions."""
 
-    conjugate = True
     engine = "index"
 
     def __init__(self, model, target, rule, family, element, stats, factors, literals, n_states=None):
@@ -57,22 +57,6 @@ class IndexConditional:
         self.prior_family = target.family
         self.element, self.stats, self.factors = element, stats, factors
         self.literals, self.n_states = literals, n_states
-
-    @property
-    def name(self) -> str:
-        return self.target.name
-
-    @property
-    def flat(self) -> bool:
-        return isinstance(self.prior_family, Flat)
-
-    @property
-    def rule_name(self) -> str:
-        if self.rule == "enumeration":
-            return f"enumeration ({self.n_states} states)"
-        if self.flat:
-            return f"no prior; {self.family.name} statistics"
-        return f"conjugate {self.family.name}"
 
     @cached_property
     def natural(self) -> list[list[Term]]:
@@ -164,31 +148,11 @@ class IndexConditional:
         return conditional_markdown(self)
 
 
-class IndexNonConjugate:
-    """An unknown without an exact conditional at the level of arrays, with the reason."""
+class IndexNonConjugate(NonConjugate):
+    """An unknown without an exact conditional at the level of arrays, with the reason; its
+    ``factors`` are canonical (a slice sampler's density comes from the element-level factors)."""
 
-    conjugate = False
-    rule = "not conjugate"
-    family = None
     engine = "index"
-
-    def __init__(self, target, reason, factors=None, linked=False):
-        self.target, self.reason, self.factors, self.linked = target, reason, factors, linked
-
-    @property
-    def name(self):
-        return self.target.name
-
-    @property
-    def rule_name(self):
-        return "not conjugate"
-
-    def __repr__(self):
-        return f"{self.name} | rest: not conjugate ({self.reason})"
-
-    def _repr_markdown_(self):
-        from ..explain.display import nonconjugate_markdown
-        return nonconjugate_markdown(self)
 
 
 def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTable):

@@ -12,6 +12,7 @@ import sympy as sp
 from ..symbolic.canon import Term, merge
 from .linalg import terms_linalg
 from .notation import show, show_latex
+from .steps import summed_over
 
 #: how a reader writes a family's parameters from its natural parameters: (parameter,
 #: template, [(natural parameter, scale)]); ``{0}`` is the first scaled natural parameter in
@@ -156,7 +157,8 @@ def index_explain(c) -> str:
         for f in c.factors:
             parts = [f"{show(_pretty(st.expr, pn))}: {terms_linalg(merge(k), list(st.symbols))}"
                      for st, k in zip(c.stats, f.coefficients) if k]
-            out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + _summed_over(c, f))
+            where = summed_over(c, f)
+            out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + (f"   ({where})" if where else ""))
     out.append("")
     out.append(f"4. Natural parameters of {el} | rest, summed over the plates:")
     for st, text in zip(c.stats, natural_texts(c)):
@@ -166,17 +168,6 @@ def index_explain(c) -> str:
     for k, v in params_texts(c):
         out.append(f"   {k} = {v}")
     return "\n".join(out)
-
-
-def _summed_over(c, f) -> str:
-    from ..symbolic.lower import plate_symbol
-    own = [plate_symbol(p) for p in c.target.plates]
-    plates = [f.renamed.get(plate_symbol(p), plate_symbol(p)) for p in f.variable.plates]
-    if f.direct:
-        extra = [s for s in plates if s not in own]
-        return f"   (summed over {', '.join(map(str, extra))})" if extra else ""
-    cond = " and ".join(f"{show(l)} = {k}" for l, k in zip(f.lead, own))
-    return f"   (summed over the {', '.join(map(str, plates))} with {cond})"
 
 
 def index_explain_latex(c) -> str:

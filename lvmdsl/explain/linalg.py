@@ -93,7 +93,7 @@ def _chain(mats: list, free: list, latex: bool) -> str:
                 return left.pop(q)
         return None
 
-    def walk(letter, first: bool):
+    def walk(letter):
         """Follow factors from ``letter``; a vector ends the walk."""
         while True:
             m = take(letter)
@@ -105,13 +105,12 @@ def _chain(mats: list, free: list, latex: bool) -> str:
                 return None
             other = axes[1] if axes[0] == letter else axes[0]
             out.append(name if axes[0] == letter or name == "I" else name + T)
-            first = False
             letter = other
 
     if len(free) == 2:
-        end = walk(free[0], True)
+        end = walk(free[0])
         if end is None:                         # an outer product: u v'
-            end2 = walk(free[1], False)
+            end2 = walk(free[1])
             if end2 is not None:
                 raise _Fail
             a = out.pop()
@@ -119,7 +118,7 @@ def _chain(mats: list, free: list, latex: bool) -> str:
         elif end != free[1]:
             raise _Fail
     elif len(free) == 1:
-        if walk(free[0], True) is not None:
+        if walk(free[0]) is not None:
             raise _Fail
     else:
         while left:
@@ -133,7 +132,7 @@ def _chain(mats: list, free: list, latex: bool) -> str:
                 raise _Fail
             left.remove(vec)
             out.append(vec[0] + T)
-            if walk(vec[1][0], False) is not None:
+            if walk(vec[1][0]) is not None:
                 raise _Fail
     if left:
         raise _Fail

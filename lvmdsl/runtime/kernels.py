@@ -194,12 +194,7 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
     return c * val if c != 1.0 else val
 
 
-def draw_enumerated_last(logw: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One state per element from log-weights with the states on the last axis."""
-    return draw_enumerated(np.moveaxis(logw, -1, 0).copy(), rng)
-
-
-def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, event_shape: tuple = ()) -> np.ndarray:
+def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout),
     kept inside the support (see ``into_support``)."""
     fam = FAMILIES[family_name]

@@ -14,27 +14,20 @@ constant times the identity or a constant fill stays symbolic (``c * KroneckerDe
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
-from ..frontend.expr import Const, ModelError
-from ..frontend.model import Plate, RandomVariable
-from .lower import Lowering, const_shape, plate_symbol, size_symbol
+from ..frontend.expr import Const
+from ..frontend.model import RandomVariable
+from .lower import Lowering, const_shape, plate_symbol
 from .matrix import MatrixAtomError
-from .tensor import (LiteralTable, Tensor, _broadcast, _pick, fresh_index, literal_tensor,  # noqa: F401
-                     matrix_inverse, matrix_logdet, scalar_tensor)
+from .tensor import LiteralTable, Tensor, _broadcast, _pick, fresh_index, literal_tensor, matrix_inverse
 
 class IndexBackend(Lowering):
-    """Lowering to ``Tensor`` values; see the module docstring.
+    """Lowering to ``Tensor`` values; see the module docstring."""
 
-    A variable referenced outside one of its plates (``w`` declared in plate ``d``, used as
-    ``lv.dot(X[n], w)`` in plate ``n``) is the vector over that plate: its unconsumed plates
-    become leading event axes of the reference.
-    """
-
-    def __init__(self, plates, owner, literals: LiteralTable, param: str = "", open_plates: bool = False):
+    def __init__(self, plates, owner, literals: LiteralTable, param: str = ""):
         super().__init__(plates, owner)
-        self.literals, self.param, self.open_plates = literals, param, open_plates
+        self.literals, self.param = literals, param
 
     def literal(self, value):
         return literal_tensor(value, self.literals, f"{self.owner}_{self.param}" if self.param else f"{self.owner}_c")
@@ -44,6 +37,8 @@ class IndexBackend(Lowering):
         return Tensor((), lambda: s)
 
     def reference(self, obj, explicit: list, explicit_exprs=()):
+        """``obj[explicit...]``: explicit indices consume its plates, then its event axes; plates left
+        over must enclose the factor (they take its plate index); event axes left over stay open."""
         n_plates = len(obj.plates)
         event = obj.event_shape if isinstance(obj, RandomVariable) else const_shape(obj)
         if len(explicit) > n_plates + len(event):
@@ -51,35 +46,19 @@ class IndexBackend(Lowering):
         for ie in explicit_exprs:
             self.check_index_expr(obj, ie)
         lead = [t.scalar() for t in explicit[:n_plates]]
-        open_plates = []
         for p in obj.plates[len(lead):]:
-            if p in self.plates:
-                lead.append(plate_symbol(p))
-            elif not self.open_plates:
+            if p not in self.plates:
                 raise self.err(
                     f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
                     f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
-            else:
-                open_plates.append(len(lead))
-                lead.append(None)
-        ev_given = [t.scalar() for t in explicit[n_plates:]]
-        rest = tuple(event[len(ev_given):])
-        plates_open = [obj.plates[k] for k in open_plates]
-        shape = tuple(_plate_len(p) for p in plates_open) + rest
-        sizes = tuple(size_symbol(p) for p in plates_open) + tuple(sp.Integer(s) for s in rest)
-        name = obj.name
-        if not lead and not event:
-            sym = sp.Symbol(name)
+            lead.append(plate_symbol(p))
+        lead += [t.scalar() for t in explicit[n_plates:]]
+        rest = tuple(event[max(0, len(explicit) - n_plates):])
+        if not lead and not rest:
+            sym = sp.Symbol(obj.name)
             return Tensor((), lambda: sym)
-        base = sp.IndexedBase(name)
-        n_open = len(open_plates)
-
-        def entry(*idx):
-            full = list(lead)
-            for k, pos in enumerate(open_plates):
-                full[pos] = idx[k]
-            return base[tuple(full) + tuple(ev_given) + tuple(idx[n_open:])]
-        return Tensor(shape, entry, sizes)
+        base = sp.IndexedBase(obj.name)
+        return Tensor(rest, lambda *idx: base[tuple(lead) + tuple(idx)])
 
     def binop(self, op, a, b):
         shape, sizes = _broadcast(a, b)
@@ -118,10 +97,6 @@ class IndexBackend(Lowering):
             k = fresh_index("k")
             return sp.Sum(a.entry(i, k) * b.entry(k), (k, 0, n - 1))
         return Tensor(a.shape[:1], entry, a.sizes[:1])
-
-
-def _plate_len(p: Plate) -> int:
-    return p.size if isinstance(p.size, (int, np.integer)) else -1
 
 
 def param_shapes(v: RandomVariable) -> dict:
