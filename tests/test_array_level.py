@@ -122,3 +122,59 @@ def test_gibbs_regression_at_D_500_matches_the_closed_form():
     ratio = w.var(0, ddof=1) / np.diag(cov)
     se = np.sqrt(2 / (len(w) - 1))
     assert np.abs(ratio - 1).max() < 5 * se and abs(ratio.mean() - 1) < 5 * se / np.sqrt(D) + 0.01
+
+
+# ---------------------------------------------------------------------------- bad input, named
+@pytest.mark.parametrize("k0, match", [(-1.0, "not positive"), (0.0, "identically zero")])
+def test_a_non_positive_kappa0_is_a_named_error(k0, match):
+    with pytest.raises(lv.ModelError, match=match):
+        lv.derive(normal_wishart(np.zeros(2), np.eye(2), 4.0, k0))
+
+
+def test_indexing_by_a_plate_of_another_size_or_past_the_plate_is_named():
+    with lv.Model("m") as m:
+        with lv.plate("k", 3):
+            mu = lv.Normal("mu", mean=0.0, var=1.0)
+        with lv.plate("n", 5) as n:
+            lv.Normal("y", mean=mu[n], var=1.0, observed=True)
+    with pytest.raises(lv.ModelError, match="indexed by plate 'n' .* plate 'k'"):
+        lv.derive(m)
+    with lv.Model("m") as m:
+        with lv.plate("k", 3):
+            mu = lv.Normal("mu", mean=0.0, var=1.0)
+        with lv.plate("n", 5):
+            lv.Normal("y", mean=mu[5], var=1.0, observed=True)
+    with pytest.raises(lv.ModelError, match=r"'mu'\[5\] in 'y' is outside plate 'k'"):
+        lv.derive(m)
+
+
+@pytest.mark.parametrize("cov", [10.0, np.ones(2)])
+def test_a_covariance_that_is_not_a_matrix_is_named(cov):
+    with pytest.raises(lv.ModelError, match="cov must be a square D x D matrix"):
+        with lv.Model("m"):
+            lv.MultivariateNormal("w", mean=np.zeros(2), cov=cov)
+
+
+def test_derivation_lookups_and_arguments_give_model_errors():
+    d = lv.derive(mixture(3))
+    for name in ("bogus", "x", None):
+        with pytest.raises(lv.ModelError, match="is not an unknown"):
+            d.explain(name)
+    with pytest.raises(lv.ModelError, match="lv.Model"):
+        lv.derive(3)
+    with pytest.raises(lv.ModelError, match="no derivation for method 'bogus'"):
+        lv.derive(mixture(3), method="bogus")
+
+
+def test_names_with_underscores_stay_distinct_in_latex():
+    with lv.Model("u") as m:
+        a, b, c = (lv.Normal(n, mean=0.0, var=1.0) for n in ("mu", "_mu", "mu_"))
+        with lv.plate("n", "N"):
+            lv.Normal("y", mean=a + b + c, var=1.0, observed=True)
+    tex = lv.derive(m).to_latex()
+    assert r"\mathrm{\_mu}" in tex and r"\mathrm{mu\_}" in tex and r"\mu_{}" not in tex
+
+
+def test_a_mixture_with_no_data_points_samples_its_prior():
+    res = lv.infer(mixture(3), {"x": np.zeros((0, 2))}, draws=5, tune=2, chains=2, progress=False)
+    assert res.draws["mu"].shape == (2, 5, 3, 2) and np.all(np.isfinite(res.draws["mu"]))

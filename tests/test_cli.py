@@ -177,3 +177,14 @@ def test_bad_usage_variants_exit_2(args, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     rc, _, err = inproc(capsys, *args)
     assert rc == 2 and "usage" in err
+
+
+def test_unreadable_data_and_a_missing_plate_size_are_errors_not_tracebacks(tmp_path, capsys):
+    from lvmdsl.cli import main
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\xff\xfe")
+    root = Path(__file__).resolve().parents[1] / "examples" / "bugs"
+    assert main(["infer", str(root / "line.bug"), "--data", str(bad)]) == 1
+    assert "is not UTF-8 text" in capsys.readouterr().err
+    assert main(["infer", str(root / "dyes.bug"), "--data", str(root / "line-data.json"), "--draws", "5"]) == 1
+    assert "plate 'i' has size 'BATCHES'" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..frontend.expr import ModelError
 from ..frontend.model import Model
 from ..graph.validate import prepare
 from .conditionals import Conditional, NonConjugate, derive_conditional
@@ -59,7 +60,7 @@ class Derivation(Mapping):
         """The step-by-step derivation of one conditional, as plain text (after the rewrites that
         introduced or changed the variables of its factors, when there are any)."""
         from ..explain.text import explain_conditional
-        c = self[name]
+        c = self._named(name)
         text = explain_conditional(c)
         touched = {name} | {f.name for f in (c.factors or [])}
         steps = [r for r in self.rewrites if touched & ({r.variable} | set(r.new))]
@@ -68,10 +69,19 @@ class Derivation(Mapping):
                              + ["", text])
         return text
 
+    def _named(self, name):
+        """``self[name]``, with a ModelError (naming the unknowns) instead of a KeyError."""
+        try:
+            return self[name]
+        except (KeyError, TypeError) as err:
+            msg = err.args[0] if isinstance(err, KeyError) and err.args else (
+                f"{name!r} is not an unknown of model {self.model.name!r}; the unknowns are {', '.join(self._c)}")
+            raise ModelError(msg) from None
+
     def to_latex(self, name: str | None = None) -> str:
         """LaTeX of the conditionals, after the identities of the rewrites that were applied."""
         from ..explain.latex import derivation_latex
-        body = derivation_latex(self, name)
+        body = derivation_latex(self, None if name is None else self._named(name).name)
         return "".join(rewrites_latex(self.rewrites)) + body
 
     def _repr_latex_(self):
@@ -88,7 +98,8 @@ class Derivation(Mapping):
     def source(self, method: str = "gibbs") -> str:
         """The generated numpy code of the algorithm (``"gibbs"``): readable, and what runs."""
         if method != "gibbs":
-            raise ValueError(f"no generated source for method {method!r}; use 'gibbs'")
+            raise ModelError(f"no generated source for method {method!r}; use 'gibbs' (the EM steps: "
+                             "lv.derive(m, method='em').source())")
         if self.engine == "index":
             from ..codegen.index_gibbs import IndexGibbsCodegen
             return IndexGibbsCodegen(self).source
@@ -132,8 +143,12 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     number of states.  ``"element"`` writes every entry and state out (``derive.conditionals``);
     the EM derivation and augmented models still use it (the default for them).
     """
+    if not isinstance(model, Model):
+        raise ModelError(f"lv.derive needs an lv.Model, got {type(model).__name__}")
+    if method not in ("gibbs", "em", "ecm", "online_em", "annealed_em"):
+        raise ModelError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")
     if engine not in (None, "element", "index"):
-        raise ValueError(f"engine must be 'element' or 'index', got {engine!r}")
+        raise ModelError(f"engine must be 'element' or 'index', got {engine!r}")
     from ..rewrites import apply_rewrites
     original = model
     graph = prepare(model)
@@ -144,7 +159,7 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
         engine = "index" if method == "gibbs" and not records else "element"
     if engine == "index":
         if method != "gibbs":
-            raise ValueError("engine='index' derives complete conditionals only (method='gibbs') for now")
+            raise ModelError("engine='index' derives complete conditionals only (method='gibbs') for now")
         from ..symbolic.index_form import LiteralTable
         from ..symbolic.tensor import reset_fresh
         from .index_conditionals import derive_index_conditional

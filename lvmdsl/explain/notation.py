@@ -77,6 +77,10 @@ class ReadableLatexPrinter(LatexPrinter):
     (``pi``, ``e``, ``gamma``, ``phi``, ``E``, ``I``) in bold, so it cannot be read as one."""
 
     def _print_Symbol(self, expr, style="plain"):
+        if expr.name.startswith("_") or expr.name.endswith("_") or "__" in expr.name:
+            # sympy would read the underscores as subscripts (``mu_`` as ``mu`` with an empty one,
+            # ``_mu`` as a dangling subscript): such a name prints as itself, so it stays distinct
+            return r"\mathrm{" + expr.name.replace("_", r"\_") + "}"
         out = super()._print_Symbol(expr, style)
         if expr in self._settings["symbol_names"] or not _clashes(expr.name):
             return out

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 import sympy as sp
 
+from ..frontend.expr import ModelError
 from ..symbolic import matrix
 from ..symbolic.tensor import fresh_index, matrix_logdet
 from . import _util as u
@@ -37,7 +38,11 @@ class MultivariateNormal(Family):
         if isinstance(value, sp.MatrixBase):
             return matrix.inverse(np.array(value.tolist(), dtype=object))
         if isinstance(value, (np.ndarray, list, tuple, numbers.Number)):
-            return np.linalg.inv(np.asarray(value, dtype=float))
+            arr = np.asarray(value, dtype=float)
+            if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
+                raise ModelError(f"cov must be a square D x D matrix, got shape {arr.shape}; for the same variance "
+                                 "in every coordinate write cov=v * np.eye(D)")
+            return np.linalg.inv(arr)
         return value.inverse()
 
     def event_shape(self, param_shapes):

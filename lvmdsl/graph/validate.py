@@ -108,6 +108,8 @@ def _check_index_ranges(v: RandomVariable, e):
             continue
         base = node.base
         for pos, idx in enumerate(node.indices):
+            if pos < len(base.plates):
+                _check_plate_or_literal_index(v, base, base.plates[pos], idx)
             if pos >= len(base.plates) or not isinstance(idx, RandomVariable):
                 continue
             plate = base.plates[pos]
@@ -118,6 +120,20 @@ def _check_index_ranges(v: RandomVariable, e):
             if isinstance(plate.size, int) and n_states != plate.size:
                 raise ModelError(f"{idx.name!r} takes {n_states} values but indexes {base.name!r} over plate "
                                  f"{plate.name!r} of size {plate.size}; make them equal")
+
+
+def _check_plate_or_literal_index(v: RandomVariable, base, plate, idx):
+    """``mu[n]`` needs plate n to run over plate k of mu (same size); ``mu[5]`` needs 5 < size."""
+    from ..frontend.expr import Literal
+    from ..frontend.model import Plate
+    if isinstance(idx, Plate) and idx is not plate and idx.size != plate.size:
+        raise ModelError(f"{base.name!r} is indexed by plate {idx.name!r} (size {idx.size!r}) in {v.name!r}, but it varies "
+                         f"over plate {plate.name!r} (size {plate.size!r}); index it by a plate of the same size")
+    if isinstance(idx, Literal) and isinstance(plate.size, int):
+        value = np.asarray(idx.value)
+        if value.ndim == 0 and not (0 <= value < plate.size):
+            raise ModelError(f"{base.name!r}[{value.item()!r}] in {v.name!r} is outside plate {plate.name!r} "
+                             f"(indices 0..{plate.size - 1})")
 
 
 # ----------------------------------------------------------------------------- data

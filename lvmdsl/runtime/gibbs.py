@@ -104,6 +104,8 @@ class GibbsProgram:
     def set_data(self, data: dict | None):
         """Bind (new) data: validated, and the data-only sums recomputed; the code is reused."""
         self.env, self.sizes = bind_data(self.model, data)
+        for p in self.model.plates.values():      # every plate's size known: a named error, not a KeyError
+            p.resolve_size(self.sizes)
         given = sorted(n for n in (data or {}) if n in {v.name for v in self.model.unknowns})
         if given:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "

@@ -173,6 +173,8 @@ def mixture_rows(model: Model, env: dict, name: str) -> np.ndarray | None:
         child = model.variables[c]
         if child.observed and child.plates[:1] == v.plates and c in env:
             arr = np.asarray(env[c], float)
+            if arr.shape[0] == 0:                # no data points: nothing to allocate
+                return None
             rows.append(arr.reshape(arr.shape[0], -1))
     return np.concatenate(rows, axis=1) if rows else None
 

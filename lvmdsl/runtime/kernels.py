@@ -213,7 +213,7 @@ def scatter_to(inner: np.ndarray, route: np.ndarray, K: int) -> np.ndarray:
         return np.bincount(flat, minlength=C * K).reshape(C, K).astype(float)
     rest = inner.shape[route.ndim:]
     inner = np.broadcast_to(inner, route.shape + rest)
-    vals = np.asarray(inner, dtype=float).reshape(C * npos, -1)
+    vals = np.asarray(inner, dtype=float).reshape(C * npos, int(np.prod(rest, dtype=int)))
     out = np.empty((C * K, vals.shape[1]))
     for j in range(vals.shape[1]):
         out[:, j] = np.bincount(flat, weights=vals[:, j], minlength=C * K)

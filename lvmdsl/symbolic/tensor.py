@@ -166,6 +166,9 @@ def matrix_form(M: Tensor):
     """
     i, j = fresh_index("a"), fresh_index("b")
     e = sp.sympify(M.entry(i, j))
+    if e == 0:
+        raise MatrixAtomError("a covariance or precision matrix is identically zero (multiplied by 0?): "
+                              "the factor (kappa0 in kappa0 * Lam or Sigma / kappa0) must be > 0")
     c, rest = e.as_independent(i, j, as_Add=False)
     if rest == sp.KroneckerDelta(i, j):
         return ("identity", c, None)
@@ -182,6 +185,13 @@ def matrix_form(M: Tensor):
     return None
 
 
+def _positive_factor(c):
+    """A number multiplying a precision or covariance matrix must be positive (kappa0 * Lam)."""
+    if c.is_number and not c.is_positive:
+        raise MatrixAtomError(f"a covariance or precision matrix is multiplied by {c}, which is not positive: "
+                              "the factor (kappa0 in kappa0 * Lam or Sigma / kappa0) must be > 0")
+
+
 def matrix_inverse(M: Tensor, literals: LiteralTable, hint: str) -> Tensor:
     """M^-1 for c I, c V (a variable's matrix: the ``V_inv`` atoms) and literals."""
     form = matrix_form(M)
@@ -189,6 +199,7 @@ def matrix_inverse(M: Tensor, literals: LiteralTable, hint: str) -> Tensor:
         raise MatrixAtomError("inverse of a matrix expression: give the matrix as a variable, a constant, "
                               "or a number times one")
     kind, c, detail = form
+    _positive_factor(c)
     if kind == "identity":
         return Tensor(M.shape, lambda i, j: sp.KroneckerDelta(i, j) / c, M.sizes)
     if kind == "diagonal":
@@ -211,6 +222,7 @@ def matrix_logdet(M: Tensor, literals: LiteralTable):
         raise MatrixAtomError("log-determinant of a matrix expression: give the matrix as a variable, a "
                               "constant, or a number times one")
     kind, c, detail = form
+    _positive_factor(c)
     D = M.sizes[0]
     scale = D * sp.log(c) if c != 1 else sp.Integer(0)
     if kind == "identity":

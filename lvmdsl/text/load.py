@@ -41,7 +41,10 @@ def load(path, data=None) -> Model:
     path = Path(path)
     if not path.exists():
         raise ModelError(f"no model file {str(path)!r}")
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelError(f"model file {str(path)!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     ext = path.suffix.lower()
     if ext in OWN_EXTENSIONS:
         if data is not None:

@@ -141,7 +141,10 @@ def read_data(source) -> dict:
     path = Path(source)
     if not path.exists():
         raise ModelError(f"no data file {str(path)!r}")
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelError(f"data file {str(path)!r} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     if path.suffix.lower() == ".json":
         return parse_json_data(text, str(path))
     return parse_rdump(text, str(path))
