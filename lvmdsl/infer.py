@@ -152,7 +152,7 @@ def _infer_em(model, data, method, latent, params, init, max_iter, tol, restarts
     lazy = has_lazy_data(data)
     kind = StreamingEMProgram if lazy else EMProgram     # Dask data: streamed by chunks
     # the missing-data rule reads the data for NaN; Dask data is never read whole, so it is not scanned
-    program = kind(derive(model, augment=augment, data=None if lazy else data, engine="element"), data,
+    program = kind(derive(model, augment=augment, data=None if lazy else data, engine=None), data,
                    int(restarts), latent=latent, params=params)
     if method == "online_em":
         out = run_online_em(program, init, int(max_iter), batch_size, kappa, seed, progress)

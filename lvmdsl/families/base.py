@@ -230,6 +230,18 @@ class Family:
         """One draw per batch element at natural parameters laid out as in ``index_from_natural``."""
         return self.sample(rng, self.index_from_natural(eta))
 
+    def index_argmax_natural(self, eta: list):
+        """The M-step's maximiser of eta . T(x) + log h(x) at natural parameters laid out as in
+        ``index_from_natural``: scalar families share the element layout (``argmax_natural``),
+        vector and matrix families take the mode of the distribution they define."""
+        if self.event_ndim == 0:
+            return self.argmax_natural(eta)
+        return self.mode(self.index_from_natural(eta))
+
+    def index_expected_stats(self, p: dict) -> list:
+        """E[T(x)] per statistic in the array-level layout (the E-step of a continuous latent)."""
+        return self.expected_stats(p)
+
     def index_natural_meaning(self, eta_names: list) -> list[str]:
         """How the canonical parameters follow from the natural parameters, for a reader."""
         return []

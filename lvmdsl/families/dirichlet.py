@@ -73,6 +73,10 @@ class Dirichlet(Family):
     def index_natural_meaning(self, names):
         return [f"alpha = {names[0]} + 1"]
 
+    def index_argmax_natural(self, eta):
+        """eta / sum(eta) over the simplex axis (the last): see ``argmax_natural``."""
+        return self.argmax_natural(np.moveaxis(np.asarray(eta[0], float), -1, 0))
+
     # numeric
     def from_natural(self, eta):
         return {"alpha": np.stack(np.broadcast_arrays(*[np.asarray(e, float) + 1 for e in eta]), axis=-1)}

@@ -118,6 +118,15 @@ class MultivariateNormal(Family):
         z = rng.standard_normal(shape + h.shape[-1:] + (1,))
         return np.linalg.solve(P, (h[..., None] + L @ z))[..., 0]
 
+    def index_expected_stats(self, p):
+        """E[x] = m and E[x x'] = Sigma + m m', with the event axes kept."""
+        m, S = self.mean(p), self.cov(p)
+        return [m, S + m[..., :, None] * m[..., None, :]]
+
+    def index_argmax_natural(self, eta):
+        """The mean P^-1 h: Q = h'x - x'Px/2 is maximised where P x = h."""
+        return self.index_from_natural(eta)["mean"]
+
     def index_natural_meaning(self, names):
         h, J = names
         return [f"precision = -2 {J} (symmetrised)", f"mean = precision^-1 {h}"]

@@ -41,12 +41,25 @@ class EMWarning(UserWarning):
 
 
 def element_level(derivation):
-    """EM's code generation reads element-level conditionals: an array-level derivation is redone
-    at element level (until the EM steps are generated at array level too)."""
+    """An element-level derivation of the same model (an array-level one is redone)."""
     if getattr(derivation, "engine", "element") == "index":
         from ..derive.derivation import derive
         return derive(derivation.model, engine="element")
     return derivation
+
+
+def em_level(derivation, latent=None, params=None):
+    """(derivation, at array level?) for an EM program: an array-level derivation is used as it is
+    when every latent and parameter has an array-level conditional the EM steps can be generated
+    from (``codegen.index_em.index_em_problem``); otherwise the model is derived at element level,
+    whose code generation also offers numerical M-steps."""
+    if getattr(derivation, "engine", "element") != "index":
+        return derivation, False
+    from ..codegen.index_em import index_em_problem
+    lat, par = split_unknowns(derivation, latent, params)
+    if index_em_problem(derivation, lat, par) is None:
+        return derivation, True
+    return element_level(derivation), False
 
 
 class ConvergenceWarning(UserWarning):
@@ -57,28 +70,33 @@ class EMProgram:
     """A compiled EM program for one model, split into latents and parameters, and one data set."""
 
     def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
-        derivation = element_level(derivation)
+        derivation, self.index = em_level(derivation, latent, params)
         self.d, self.model, self.R = derivation, derivation.model, restarts
         self.graph = derivation.graph
         self.latent, self.params = split_unknowns(derivation, latent, params)
-        for name in self.latent:
-            cond = derivation[name]
-            if not isinstance(cond, Conditional):
-                raise ModelError(f"EM needs the posterior of latent {name!r} in closed form, but {cond.reason}; "
-                                 "use method='mcem', or make it a parameter with params=[...]")
         self.numeric = []                 # parameters maximised numerically (generalised EM)
-        for name in self.params:
-            cond = derivation[name]
-            if not isinstance(cond, Conditional):
-                kind = cond.target.family.support.kind
-                if cond.factors is None or cond.linked or kind not in ("real", "positive", "real_vector"):
-                    raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason}), and a "
-                                     f"numerical M-step is offered only for real or positive parameters")
-                self.numeric.append(name)
+        if not self.index:
+            for name in self.latent:
+                cond = derivation[name]
+                if not isinstance(cond, Conditional):
+                    raise ModelError(f"EM needs the posterior of latent {name!r} in closed form, but {cond.reason}; "
+                                     "use method='mcem', or make it a parameter with params=[...]")
+            for name in self.params:
+                cond = derivation[name]
+                if not isinstance(cond, Conditional):
+                    kind = cond.target.family.support.kind
+                    if cond.factors is None or cond.linked or kind not in ("real", "positive", "real_vector"):
+                        raise ModelError(f"EM: the M-step of {name!r} has no closed form ({cond.reason}), and a "
+                                         f"numerical M-step is offered only for real or positive parameters")
+                    self.numeric.append(name)
         self._check_structure()
         self.collapses: dict = {}
         self.anneal_rng = None                 # set by run_em while the E-step is tempered
-        self.codegen = EMCodegen(derivation, self.latent, self.params)
+        if self.index:
+            from ..codegen.index_em import IndexEMCodegen
+            self.codegen = IndexEMCodegen(derivation, self.latent, self.params)
+        else:
+            self.codegen = EMCodegen(derivation, self.latent, self.params)
         self.namespace = self.codegen.compile()
         self.set_data(data)
 
@@ -211,6 +229,14 @@ class EMProgram:
                     np.exp(eta, out=eta)
                 E[name] = np.moveaxis(eta, 0, -1)
                 post[name] = {"p": E[name]}
+            elif self.index:                             # array level: event axes kept
+                fam = cond.family
+                p = fam.index_from_natural(eta)
+                ll += self._bayes_rule_term(name, cond, p, S, b)
+                if beta != 1.0:
+                    p = fam.index_from_natural([beta * e for e in eta])
+                post[name] = p
+                E[name] = [np.asarray(e, float) for e in fam.index_expected_stats(p)]
             else:
                 fixed, fam = None, conditional_family(cond.family)
                 if has_fixed(cond.family):             # bounds, PG shape: not in the natural parameters
@@ -385,9 +411,16 @@ def final_posteriors(program: EMProgram, S: dict, chunk: int | None):
         parts.append((E, post))
         ll = ll + part
     axis = 1                                     # restarts first, then the data plate
-    E = {k: np.concatenate([p[0][k] for p in parts], axis) for k in parts[0][0]}
+    E = {k: _concatenate([p[0][k] for p in parts], axis) for k in parts[0][0]}
     post = {k: {q: np.concatenate([p[1][k][q] for p in parts], axis) for q in parts[0][1][k]} for k in parts[0][1]}
     return E, post, ll
+
+
+def _concatenate(parts: list, axis: int):
+    """Chunks of an expectation joined on the data axis (a list: per expected statistic)."""
+    if isinstance(parts[0], list):
+        return [np.concatenate([p[j] for p in parts], axis) for j in range(len(parts[0]))]
+    return np.concatenate(parts, axis)
 
 
 def normalise_states(eta: np.ndarray) -> np.ndarray:

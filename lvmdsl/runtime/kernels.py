@@ -159,6 +159,11 @@ def argmax_natural(family_name: str, eta) -> np.ndarray:
     return FAMILIES[family_name].argmax_natural(eta)
 
 
+def argmax_index_natural(family_name: str, eta: list) -> np.ndarray:
+    """The M-step solution at natural parameters in the array-level layout (event axes kept)."""
+    return FAMILIES[family_name].index_argmax_natural(eta)
+
+
 def soft_sum(spec: str, resp: np.ndarray, terms: np.ndarray) -> np.ndarray:
     """Responsibility-weighted sums of a stack of terms: ``einsum(spec)``, one BLAS call when it can."""
     return np.einsum(spec, resp, terms, optimize=True)
@@ -179,10 +184,10 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
         ins, out = spec.split("->")
         present = set(ins.replace(",", ""))
         kept = "".join(ch for ch in out if ch in present)
-        reshape = None if kept == out else tuple(n if ch in present else 1 for ch, n in zip(out, shape))
         dims = {}
         for spec_o, o in zip(ins.split(","), operands):
             dims.update({ch: max(n, dims.get(ch, 1)) for ch, n in zip(spec_o, o.shape)})
+        reshape = None if kept == out else tuple(dims[ch] if ch in present else 1 for ch in out)
         work = float(np.prod(list(dims.values()))) if dims else 1.0
         # a BLAS contraction pays its ~1 ms of planning only on large work; small terms loop in C
         path = "greedy" if len(operands) > 1 and work > 2e6 else False
