@@ -150,16 +150,15 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     if engine not in (None, "element", "index"):
         raise ModelError(f"engine must be 'element' or 'index', got {engine!r}")
     from ..rewrites import apply_rewrites
+    engine_given = engine is not None
     original = model
     graph = prepare(model)
     model, records = apply_rewrites(model, augment, data)
     if records:
         graph = prepare(model)
     if engine is None:
-        engine = "index" if method == "gibbs" and not records else "element"
+        engine = "index" if not records else "element"
     if engine == "index":
-        if method != "gibbs":
-            raise ModelError("engine='index' derives complete conditionals only (method='gibbs') for now")
         from ..symbolic.index_form import LiteralTable
         from ..symbolic.tensor import reset_fresh
         from .index_conditionals import derive_index_conditional
@@ -168,7 +167,18 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
         out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
         d = Derivation(model, out, graph, records, original)
         d.engine, d.literals = "index", literals
-        return d
+        if method == "gibbs":
+            return d
+        from ..codegen.index_em import index_em_problem
+        from ..runtime.em import split_unknowns
+        from .index_em import IndexEMDerivation
+        lat, par = split_unknowns(d, latent, params)
+        if index_em_problem(d, lat, par) is None:
+            return IndexEMDerivation(d, latent, params)
+        if engine_given:
+            raise ModelError(f"engine='index': the EM steps cannot be derived at array level: "
+                             f"{index_em_problem(d, lat, par)}; use engine='element'")
+        # numerical M-steps, latents without array-level expectations: element level
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
     d = Derivation(model, out, graph, records, original)
     if method == "gibbs":

@@ -180,7 +180,8 @@ def argmax_steps(c: Conditional, eta: list) -> list[str]:
         return [f"Q(theta) = {show(Q)}", f"dQ/dtheta = {show(sp.simplify(dQ))} = 0",
                 f"theta = {', '.join(show(s) for s in sol) or 'no stationary point'}"]
     if name == "Dirichlet":
-        K = len(c.stats)
+        st = c.stats[0]
+        K = st.indices[0][1] if len(c.stats) == 1 and getattr(st, "indices", None) else len(c.stats)
         return [f"Q(pi) = sum_k eta_k log pi_k with sum_k pi_k = 1 (K = {K})",
                 "Lagrangian L = sum_k eta_k log pi_k + lambda (1 - sum_k pi_k)",
                 "dL/dpi_k = eta_k / pi_k - lambda = 0  =>  pi_k = eta_k / lambda",

@@ -81,6 +81,9 @@ def _eta_latex(i, p: str) -> str:
 def scalar_m_step(c, etas: list) -> list:
     """Stationary points of Q(theta) = sum_i eta_i T_i(theta) + log h(theta) for a scalar family
     with statistics T and base measure h (the conditional's), in the symbols ``etas``."""
+    if getattr(c, "engine", "element") == "index":
+        from ..derive.index_em import ScalarView
+        c = ScalarView(c)
     fam = c.family
     theta = sp.Symbol("theta", positive=fam.support.kind in ("positive", "unit"))
     stats = [t.xreplace({c.element: theta}) for t in c.stats]
@@ -100,7 +103,8 @@ def m_step_solution_latex(e, p: str, ms: dict) -> str:
     if fam.event_ndim == 0:
         sol = scalar_m_step(c, etas)
         rhs = r",\; ".join(printer.doprint(s) for s in sol) or r"\text{no stationary point}"
-        return rf"\hat{{{show_latex(c.element)}}} &= {rhs}"
+        element = c.element.scalar() if hasattr(c.element, "scalar") else c.element
+        return rf"\hat{{{show_latex(element)}}} &= {rhs}"
     who = _symbol_latex(p)
     eta = rf"\eta^{{({who})}}"
     closed = {

@@ -186,7 +186,7 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
         kept = "".join(ch for ch in out if ch in present)
         dims = {}
         for spec_o, o in zip(ins.split(","), operands):
-            dims.update({ch: max(n, dims.get(ch, 1)) for ch, n in zip(spec_o, o.shape)})
+            dims.update({ch: n if dims.get(ch, 1) == 1 else dims[ch] for ch, n in zip(spec_o, o.shape)})
         reshape = None if kept == out else tuple(dims[ch] if ch in present else 1 for ch in out)
         work = float(np.prod(list(dims.values()))) if dims else 1.0
         # a BLAS contraction pays its ~1 ms of planning only on large work; small terms loop in C

@@ -118,8 +118,8 @@ def literal_tensor(value, table: LiteralTable, hint: str) -> Tensor:
         return scalar_tensor(to_sympy_number(arr))
     flat = arr.ravel()
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
-        diag = np.diagonal(arr)
-        if np.all(arr == np.diag(diag)) and np.all(diag == diag[0]):
+        diag = np.diagonal(arr)                 # a view: no D x D temporary for a large literal
+        if np.all(diag == diag[0]) and np.count_nonzero(arr) == np.count_nonzero(diag):
             c = to_sympy_number(diag[0])
             return Tensor(arr.shape, lambda i, j: c * sp.KroneckerDelta(i, j))
     elif np.all(flat == flat[0]):

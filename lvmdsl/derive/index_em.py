@@ -1,0 +1,170 @@
+"""``lv.derive(model, method="em")`` at the level of arrays: Q, the E-step and the M-steps.
+
+The same derivation as ``derive.em``, read from the array-level conditionals: the E-step of a
+latent is its conditional given the parameters, and the M-step of a parameter maximises
+Q = E[eta] . T(theta) + log h(theta), where E[eta] are its conditional's natural-parameter terms with
+every function of a latent replaced by its expectation (``derive.index_expect``).  Those terms are
+index expressions, printed as linear algebra where they form products: a mixture's mean update
+reads ``Σ_n r_z[n,k] x_n``, PPCA's loading update reads ``Σ_n x_n E[z]_nᵀ`` against
+``Σ_n E[z zᵀ]_n``.  Nothing here grows with a vector's length or the number of states.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..explain.index_text import index_summary, natural_texts
+from ..explain.linalg import terms_linalg
+from ..explain.notation import show
+from ..symbolic.canon import Term, canonical, contract, merge
+from ..symbolic.lower import plate_symbol, size_symbol
+from .em import argmax_steps
+from .index_expect import LatentExpectations
+
+
+class IndexEMDerivation:
+    """Q, E-step and M-steps of one model for a split into latents and parameters (array level)."""
+
+    engine = "index"
+
+    def __init__(self, derivation, latent=None, params=None):
+        from ..runtime.em import split_unknowns
+        self.d, self.model = derivation, derivation.model
+        self.latent, self.params = split_unknowns(derivation, latent, params)
+        self.ex = LatentExpectations(derivation, self.latent)
+        self._display = {sp.IndexedBase(k): sp.IndexedBase(v) for k, v in self.ex.display.items()}
+
+    def __str__(self):
+        return em_index_text(self)
+
+    def __repr__(self):
+        return (f"<EM derivation of {self.model.name!r} (array level): latent {', '.join(self.latent) or '-'}; "
+                f"params {', '.join(self.params)}>")
+
+    # ------------------------------------------------------------------ pieces
+    def expected(self, name: str) -> list[list[Term]]:
+        """E[eta] of parameter ``name``, per statistic, as canonical terms in the expectations."""
+        cond = self.d[name]
+        return [self.ex.expect_terms(terms, name) for terms in cond.natural]
+
+    def shown(self, cond, natural):
+        """A copy of ``cond`` with natural parameters ``natural`` and expectation arrays given their
+        reading names (r_z, E[z], E[z zᵀ])."""
+        from ..codegen.index_em import proxy
+        return proxy(cond, [[Term(t.coef.xreplace(self._display), t.bound) for t in terms] for terms in natural])
+
+    def q_terms(self) -> list[tuple[str, sp.Expr]]:
+        """(variable, E[log p(variable | parents)] summed over its plates) as one sympy expression."""
+        return [(v, sp.Add(*[t.to_sympy() for t in terms])) for v, terms in self.q_canonical()]
+
+    def q_canonical(self) -> list[tuple[str, list[Term]]]:
+        """(variable, E[log p(variable | parents)] summed over its plates) as canonical terms."""
+        from .index_conditionals import lower_index_factor
+        out = []
+        for v in self.model.variables.values():
+            if v.name in self.params and self.d[v.name].flat:
+                continue
+            expr, _, _ = lower_index_factor(v, self.d.literals)
+            bound = tuple((plate_symbol(p), size_symbol(p)) for p in v.plates)
+            terms = [c for t in canonical(expr) for c in [contract(Term(t.coef, t.bound + bound))] if c is not None]
+            terms = self.ex.expect_terms(terms, v.name)
+            out.append((v.name, [Term(t.coef.xreplace(self._display), t.bound) for t in terms]))
+        return out
+
+    def expectations(self) -> list[str]:
+        lines = []
+        for l in self.latent:
+            c, v = self.d[l], self.model.variables[l]
+            idx = ", ".join(str(plate_symbol(p)) for p in v.plates)
+            el = f"{l}[{idx}]" if idx else l
+            if c.rule == "enumeration":
+                lines.append(f"r_{l}[{idx + ', ' if idx else ''}s] = q({el} = s) = p({el} = s | data, theta_old), "
+                             f"for each of the {c.n_states} states s")
+            else:
+                names = [self.ex.display[self.ex.labels[(l, j)]] for j in range(len(c.stats))]
+                lines.append(f"{', '.join(names)} under {el} | data, theta_old ({c.family.name})")
+        return lines
+
+    def m_step(self, name: str) -> dict:
+        cond = self.d[name]
+        shown = self.shown(cond, self.expected(name))
+        return {"family": cond.family.name, "stats": [st.expr for st in cond.stats],
+                "eta": [sp.Add(*[t.to_sympy() for t in terms]) for terms in shown.natural],
+                "eta_text": natural_texts(shown), "flat": cond.flat, "solution": solution_lines(cond)}
+
+    def explain(self, name: str) -> str:
+        if name in self.latent:
+            return "E-step of " + name + ": its complete conditional given the parameters.\n" + self.d.explain(name)
+        if name not in self.params:
+            raise KeyError(f"{name!r} is neither a latent nor a parameter here")
+        ms = self.m_step(name)
+        lines = [f"M-step of {name}: maximise Q over {name}; the terms of Q that contain it are linear in "
+                 f"T = ({', '.join(show(t) for t in ms['stats'])}), with coefficients E[eta]:"]
+        lines += [f"  E[eta{i}] = {e}" for i, e in enumerate(ms["eta_text"])]
+        lines += [f"  {line}" for line in ms["solution"]]
+        return "\n".join(lines)
+
+    def to_latex(self) -> str:
+        rows = []
+        for p in self.params:
+            cond = self.d[p]
+            for i, text in enumerate(natural_texts(self.shown(cond, self.expected(p)), latex=True)):
+                rows.append(rf"\mathbb{{E}}[\eta_{{{i}}}^{{\mathrm{{{p}}}}}] &= {text}")
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    def _repr_latex_(self):
+        from ..explain.display import em_latex as full      # Q, E-step, M-step E[eta] and solutions
+        return "$$" + full(self) + "$$"
+
+    def _repr_markdown_(self):
+        from ..explain.display import em_markdown
+        return em_markdown(self)
+
+    def source(self) -> str:
+        """The generated numpy E- and M-steps."""
+        from ..codegen.index_em import IndexEMCodegen
+        return IndexEMCodegen(self.d, self.latent, self.params).source
+
+
+class ScalarView:
+    """What ``argmax_steps`` reads of a conditional, for a scalar family at array level."""
+
+    def __init__(self, cond):
+        self.family = cond.family
+        self.element = cond.element.scalar() if hasattr(cond.element, "scalar") else cond.element
+        self.stats = [st.expr for st in cond.stats]
+
+
+def solution_lines(cond) -> list[str]:
+    """How dQ/dtheta = 0 is solved, as text lines (the family's maximiser)."""
+    eta = [sp.Symbol(f"eta{i}") for i in range(len(cond.stats))]
+    if cond.family.event_ndim == 0 and not any(st.indices for st in cond.stats):
+        return argmax_steps(ScalarView(cond), eta)
+    return argmax_steps(cond, eta)
+
+
+def em_index_text(e: IndexEMDerivation) -> str:
+    out = [f"EM for model {e.model.name!r} (derived at array level)", f"  latent (E-step): {', '.join(e.latent) or 'none'}",
+           f"  parameters (M-step): {', '.join(e.params)}"
+           + "".join(f"\n    {p}: {'maximum likelihood (no prior)' if e.d[p].flat else 'MAP (its prior enters Q)'}"
+                     for p in e.params), ""]
+    out.append("Q(theta, theta_old) = E[log p(data, latents, theta)] under p(latents | data, theta_old):")
+    for v, terms in e.q_canonical():
+        out.append(f"  + {terms_linalg(terms, [])}        [{v}]")
+    out += ["", "Expectations Q needs:"] + [f"  {line}" for line in e.expectations()]
+    out += ["", "E-step: each latent's posterior given the data and the current parameters:"]
+    for l in e.latent:
+        out.append("  " + index_summary(e.d[l]))
+    out += ["", "M-step: each parameter maximises Q, which is E[eta] . T(theta) in its statistics T:"]
+    for p in e.params:
+        ms = e.m_step(p)
+        kind = f"{'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}"
+        out.append(f"  {p} ({kind}):")
+        for i, (t, eta) in enumerate(zip(ms["stats"], ms["eta_text"])):
+            out.append(f"    E[eta{i}] = E[coefficient of {show(t)}] = {eta}")
+        for line in ms["solution"]:
+            out.append(f"    {line}")
+    return "\n".join(out)
+
+
+__all__ = ["IndexEMDerivation", "merge"]
