@@ -29,6 +29,7 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
+from lvmdsl.runtime.kernels import feature_stack, weight_stack  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
@@ -76,9 +77,12 @@ class IndexGibbsCodegen:
 
     @property
     def source(self) -> str:
+        functions = "\n".join(self.functions.values())
+        unread = [name for name, _ in self.pre_blocks if name not in functions]   # parts of feature stacks only
         pre = ["def precompute(D, DI, Z, ws=None):",
                '    """Contractions of the data that no update changes: computed once per data set."""',
-               "    C, P = 1, {}"] + ["    " + line for _, block in self.pre_blocks for line in block] + ["    return P"]
+               "    C, P = 1, {}"] + ["    " + line for _, block in self.pre_blocks for line in block]
+        pre += ["    " + f"del {name}   # stacked into the features" for name in unread] + ["    return P"]
         literals = sorted({k for c in self.d.values() if isinstance(c, IndexConditional) for k in c.literals.arrays})
         doc = ("# literal arrays of the declarations are data: D[" + "], D[".join(repr(k) for k in literals) + "]"
                if literals else "")
@@ -152,15 +156,23 @@ class IndexGibbsCodegen:
             total = " + ".join(ws)
             return lines + [f"acc += term(1.0, {'Z' + B + '->' + out!r}, acc.shape, {total})"]
         if len(members) == 1:
-            return lines + [f"acc += term(1.0, {A + ',Z' + B + '->' + out!r}, acc.shape, {members[0]['data']}, w0)"]
-        key = "\n".join(m["data"] for m in members)
+            m = members[0]
+            spec = (m.get("dspec") or A) + ",Z" + B + m.get("y", "") + "->" + out
+            return lines + [f"acc += term(1.0, {spec!r}, acc.shape, {m['data']}, w0)"]
+        parts = []
+        for m in members:                      # each member's data with its contracted axes first
+            y = m.get("y", "")
+            data = f"np.einsum({m['dspec'] + '->' + y + A!r}, {m['data']})" if y else m["data"]
+            parts.append(f"({data}, {len(y)})")
+        key = "\n".join(parts)
         if key not in self._pre:
             name = f"P[{join_key(cond.name, 'features', len(self._pre))!r}]"
             self.pre_blocks.append((name, [f"# features of {cond.name}: data parts of {len(members)} terms, stacked",
-                                           f"{name} = np.stack(np.broadcast_arrays({', '.join(m['data'] for m in members)}), 0)"]))
+                                           f"{name} = feature_stack([{', '.join(parts)}])"]))
             self._pre[key] = name
+        wparts = ", ".join(f"(w{j}, {len(m.get('y', ''))})" for j, m in enumerate(members))
         return lines + [f"acc += features_times({'Y' + A + ',Z' + B + 'Y->' + out!r}, {self._pre[key]}, "
-                        f"np.stack(np.broadcast_arrays({', '.join(ws)}), -1))"]
+                        f"weight_stack([{wparts}], {len(B)}))"]
 
     # ------------------------------------------------------------------ one term
     def term_lines(self, cond, s: int, t, axes, out_spec: str):
@@ -185,12 +197,16 @@ class IndexGibbsCodegen:
         if has_data and not A:              # a data scalar (a sum over the data): part of the weight
             has_data, state_specs = False, specs
         B = "".join(ch for ch in out if any(ch in sp_ for sp_ in state_specs))
-        if state_specs and not set(A) & set(B) and (not A or set(A) | set(B) == set(out)) and A == "".join(
-                ch for ch in out if ch in A):
-            shape = "(C," + "".join(f" {sizes[sym.name]}," for sym, _ in axes if letter[sym] in B) + ")"
-            return {"key": (A, B), "c": float(c), "data": ops[0] if has_data else None, "lines": lines,
-                    "ops": ops[1:] if has_data else ops, "spec": ",".join(state_specs) + "->Z" + B,
-                    "shape": shape, "comment": comment}
+        Y = "".join(ch for ch in A if ch not in out)            # contracted between data and state
+        A_out = "".join(ch for ch in A if ch in out)
+        state_letters = set("".join(state_specs))
+        if state_specs and not set(A_out) & set(B) and (not A_out or set(A_out) | set(B) == set(out)) and \
+                A_out == "".join(ch for ch in out if ch in A_out) and set(Y) <= state_letters and (A_out or not Y):
+            by_letter = {letter[sym]: sizes[sym.name] for sym in symbols}
+            shape = "(C," + "".join(f" {by_letter[ch]}," for ch in B + Y) + ")"
+            return {"key": (A_out, B), "c": float(c), "data": ops[0] if has_data else None, "lines": lines,
+                    "ops": ops[1:] if has_data else ops, "spec": ",".join(state_specs) + "->Z" + B + Y,
+                    "shape": shape, "comment": comment, "y": Y, "dspec": A}
         return [comment] + lines + [f"acc += term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, acc.shape, "
                                     f"{', '.join(ops)})"]
 
@@ -262,7 +278,11 @@ class IndexGibbsCodegen:
             ops.append(f"op{k}")
             specs.append("".join(letter[x] for x in own))
         keep = "".join(sorted({ch for sp_ in specs for ch in sp_} & keep_letters, key=lambda ch: _LETTERS.index(ch)))
-        expr = f"np.einsum({','.join(specs) + '->' + keep!r}, {', '.join(ops)}, optimize=True)"
+        # letters renamed in their order, so one contraction reached from two terms is computed once
+        used = sorted({ch for sp_ in specs for ch in sp_}, key=_LETTERS.index)
+        rn = {ch: _LETTERS[k] for k, ch in enumerate(used)}
+        cspecs, ckeep = [''.join(rn[ch] for ch in sp_) for sp_ in specs], ''.join(rn[ch] for ch in keep)
+        expr = f"np.einsum({','.join(cspecs) + '->' + ckeep!r}, {', '.join(ops)}, optimize=True)"
         body = "\n".join(lines + [expr])
         if body not in self._pre:
             name = f"P[{join_key(target, len(self._pre))!r}]"

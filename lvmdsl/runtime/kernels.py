@@ -225,6 +225,25 @@ def scatter_to(inner: np.ndarray, route: np.ndarray, K: int) -> np.ndarray:
     return out.reshape((C, K) + rest)
 
 
+def feature_stack(parts: list) -> np.ndarray:
+    """Data features stacked feature-major: ``parts`` are (array, nY) with the array's first nY axes
+    contracted ones (each of their entries a feature) and the rest the data axes; nY = 0 is one
+    feature.  Returns (features, *data axes), broadcast to the common data shape."""
+    shape = np.broadcast_shapes(*[np.shape(a)[k:] for a, k in parts])
+    rows = [np.broadcast_to(a, np.shape(a)[:k] + shape).reshape((int(np.prod(np.shape(a)[:k])),) + shape)
+            for a, k in parts]
+    return np.ascontiguousarray(np.concatenate(rows, 0))
+
+
+def weight_stack(parts: list, nB: int) -> np.ndarray:
+    """State weights matching ``feature_stack``: ``parts`` are (array (Z, B..., Y...), nY); returns
+    (Z, B..., features) with each part's Y axes flattened in the same order as its features."""
+    lead = np.broadcast_shapes(*[np.shape(w)[:1 + nB] for w, _ in parts])
+    cols = [np.broadcast_to(w, lead + np.shape(w)[1 + nB:]).reshape(lead + (int(np.prod(np.shape(w)[1 + nB:])),)) if k else
+            np.broadcast_to(w, lead)[..., None] for w, k in parts]
+    return np.concatenate(cols, -1)
+
+
 def features_times(spec: str, F: np.ndarray, W: np.ndarray) -> np.ndarray:
     """``einsum(spec, F, W)`` for ``spec = 'YA,ZBY->out'``: data features F[Y, A...] (stored
     feature-major, so each feature is contiguous over the data) times state weights W[Z, B..., Y],
