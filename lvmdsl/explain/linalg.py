@@ -55,6 +55,7 @@ def _pieces(t, free: list, latex: bool):
                     if i in bound:
                         uses[i] = uses.get(i, 0) + 1
     sample |= {b for b, n in uses.items() if n == 1}
+    sample |= {b for b, n in uses.items() if n >= 3}    # a weighted sum over data points: Σ_n r_nk x_n x_nᵀ
     inner = []
     for f in factors:
         if isinstance(f, sp.KroneckerDelta):
@@ -74,6 +75,9 @@ def _pieces(t, free: list, latex: bool):
         for _ in range(int(ex)):
             axes = [i for i in base.indices if i in letters and i not in sample]
             sub = [i for i in base.indices if i not in axes]
+            if not axes and sample & base.free_symbols:     # a weight of each data point: r_z[n,k]
+                inner.append(base)
+                continue
             if len(axes) > 2 or any(not isinstance(i, sp.Symbol) for i in axes):
                 raise _Fail
             mats.append((_label(base, sub, latex), axes))
