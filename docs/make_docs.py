@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE.parent / "examples"))
 
 import lvmdsl as lv  # noqa: E402
 from models import bayes_full_mixture, gmm, linear_regression, matrix_factorisation, pumps  # noqa: E402
+import em_models  # noqa: E402
 
 
 def conjugacy_page() -> str:
@@ -38,6 +39,13 @@ def derivations_page() -> str:
         parts.append(f"## {title}\n\n```text\n{d}\n```\n")
         for n in names:
             parts.append(f"```text\n{d.explain(n)}\n```\n")
+    parts.append("# EM derivations\n\nQ, the expectations it needs, the E-step and each M-step, derived at the "
+                 "level of arrays (`lv.derive(m, method=\"em\")`).\n")
+    for title, build, kw in [("Full-covariance Gaussian mixture (maximum likelihood)", lambda: em_models.gmm_full(3, 2), {}),
+                             ("Probabilistic PCA", lambda: em_models.ppca(5, 2), {}),
+                             ("Evidence maximisation for Bayesian regression (w latent)",
+                              lambda: em_models.regression_evidence(20), {"latent": ["w"]})]:
+        parts.append(f"## {title}\n\n```text\n{lv.derive(build(), method='em', **kw)}\n```\n")
     return "\n".join(parts)
 
 
