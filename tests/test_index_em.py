@@ -136,4 +136,7 @@ def test_ppca_reaches_the_tipping_bishop_solution_at_d50_m5():
     What = np.asarray(fit.params["W"])
     assert float(np.ravel(fit.params["s2"])[0]) == pytest.approx(s2, rel=1e-6)
     np.testing.assert_allclose(What @ What.T, WWt, rtol=0, atol=1e-6 * np.abs(WWt).max())
-    np.testing.assert_allclose(np.ravel(fit.params["mu"]), X.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(np.ravel(fit.params["mu"]), X.mean(0), rtol=0, atol=1e-5 * X.std(0).min())
+    lam = np.sort(np.linalg.eigvalsh(np.cov(X.T, bias=True)))[::-1]
+    ll_ml = -N / 2 * (D * np.log(2 * np.pi) + np.log(lam[:M]).sum() + (D - M) * np.log(s2) + D)
+    assert fit.loglik[-1] == pytest.approx(ll_ml, rel=1e-10)
