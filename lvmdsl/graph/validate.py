@@ -57,6 +57,7 @@ def prepare(model: Model) -> ModelGraph:
     graph = ModelGraph(model)
     for v in model.variables.values():
         shapes = param_event_shapes(v)
+        _check_named_sizes(v, shapes)
         for k, e in v.params.items():
             _check_domain(v, k, e)
             _check_finite_literal(v, k, e)
@@ -64,7 +65,6 @@ def prepare(model: Model) -> ModelGraph:
             v.event_shape = tuple(v.family.event_shape(shapes))
         except (ValueError, IndexError) as err:
             raise ModelError(f"variable {v.name!r} ({v.family.name}): parameter shapes {shapes} do not fit: {err}") from None
-        _check_named_sizes(v, shapes)
         _check_param_event_shapes(v, shapes)
         for e in v.params.values():
             _check_index_ranges(v, e)
