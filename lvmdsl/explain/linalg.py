@@ -153,11 +153,16 @@ def _diagonal(t, free: list, latex: bool):
     others = [f for f in factors if f != delta]
     vectors = []
     for f in others:
-        f = f.xreplace({b: a})
-        if not (isinstance(f, sp.Indexed) and f.indices[-1] == a
+        f, ex = f.xreplace({b: a}).as_base_exp()
+        if not (isinstance(f, sp.Indexed) and f.indices[-1] == a and ex.is_Integer
                 and not any(a in sp.sympify(i).free_symbols for i in f.indices[:-1])):
             return None
-        vectors.append(_label(f, list(f.indices[:-1]), latex))
+        label = _label(f, list(f.indices[:-1]), latex)
+        if ex == -1:
+            label = (r"1 / " if latex else "1/") + label
+        elif ex != 1:
+            label = f"{label}^{{{ex}}}" if latex else f"{label}^{ex}"
+        vectors.append(label)
     if not vectors:
         return None
     body = (r"\operatorname{diag}" if latex else "diag") + "(" + (r" \odot " if latex else " * ").join(vectors) + ")"
