@@ -114,6 +114,24 @@ def test_the_other_spellings_derive_the_same_conditional():
         np.testing.assert_allclose(post.mean(), mean, rtol=1e-8, atol=1e-10)
 
 
+def test_a_constant_declared_in_the_plate_is_a_vector_there_too():
+    """y[n] ~ Normal(t[n] dot(c, w), 1) with c and w in plate d: precision I + (sum t^2) c c'."""
+    with lv.Model("scaled") as m:
+        with lv.plate("d", "D"):
+            w = lv.Normal("w", mean=0.0, var=1.0)
+            c = lv.Const("c", shape=())
+        with lv.plate("n", "N"):
+            t = lv.Const("t", shape=())
+            lv.Normal("y", mean=t * lv.dot(c, w), var=1.0, observed=True)
+    rng = np.random.default_rng(2)
+    cv, tv, yv = rng.normal(size=3), rng.normal(size=7), rng.normal(size=7)
+    post = lv.derive(m)["w"].evaluate({}, {"c": cv, "t": tv, "y": yv})
+    P = np.eye(3) + (tv**2).sum() * np.outer(cv, cv)
+    np.testing.assert_allclose(post.params["precision"], P, rtol=1e-12)
+    np.testing.assert_allclose(post.mean(), np.linalg.solve(P, cv * (tv @ yv)), rtol=1e-10, atol=1e-12)
+    assert lv.verify(m, data={"c": cv, "t": tv, "y": yv}).ok
+
+
 def test_gibbs_draws_w_from_the_closed_form_block():
     """alpha and tau given as data: w is the only unknown, so every sweep is an independent draw
     from N(m, Λ⁻¹); the sample mean and covariance agree within their Monte Carlo error."""

@@ -125,9 +125,6 @@ class Lowering:
                 f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
                 f"index it ({obj.name}[...]), declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`, or sum "
                 f"over the plate with lv.dot(..., {obj.name}) (a variable declared in a plate is a vector there)")
-        if opened and isinstance(obj, Const):
-            raise self.err(f"constant {obj.name} varies over plate {opened[0].name!r}, which does not enclose "
-                           f"{self.owner!r}: index it, or declare it outside the plate with that axis in its shape")
         return opened
 
     def reference(self, obj, explicit: list, explicit_exprs=()):
