@@ -286,3 +286,11 @@ def test_the_augmented_lasso_gets_the_block_update_at_array_level():
     program = GibbsProgram(d, {"X": X, "y": y}, chains=2)
     assert {s.name: s.method for s in program.schedule}["w"] == "conjugate MultivariateNormal"
     assert not any("slice" in s.method for s in program.schedule)
+
+
+def test_the_text_language_round_trips_a_named_size():
+    """``const X: real[D]`` in lvmdsl's text language, both ways."""
+    m = ard()
+    assert "const X: real[D]" in m.to_text()
+    again = lv.derive(lv.parse(m.to_text()))
+    assert str(again) == str(DERIVED)
