@@ -294,3 +294,24 @@ def test_the_text_language_round_trips_a_named_size():
     assert "const X: real[D]" in m.to_text()
     again = lv.derive(lv.parse(m.to_text()))
     assert str(again) == str(DERIVED)
+
+
+def test_a_shared_precision_and_per_element_prior_means():
+    """w[d] ~ Normal(mu[d], 1/alpha) with one alpha: precision alpha I + X'X, mean from alpha mu + X'y."""
+    with lv.Model("ridge") as m:
+        alpha = lv.Gamma("alpha", shape=1.0, rate=1.0)
+        with lv.plate("d", "D"):
+            mu = lv.Const("mu", shape=())
+            lv.Normal("w", mean=mu, precision=alpha)
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=("D",))
+            lv.Normal("y", mean=lv.dot(X, m["w"]), var=1.0, observed=True)
+    d = lv.derive(m)
+    assert "precision = alpha I + Xᵀ X, mean = precision⁻¹ (alpha mu + Xᵀ y)" in str(d)
+    rng = np.random.default_rng(6)
+    Xv, yv, muv = rng.normal(size=(30, 3)), rng.normal(size=30), rng.normal(size=3)
+    post = d["w"].evaluate({"alpha": 2.0}, {"X": Xv, "y": yv, "mu": muv})
+    P = 2 * np.eye(3) + Xv.T @ Xv
+    np.testing.assert_allclose(post.params["precision"], P, rtol=1e-12)
+    np.testing.assert_allclose(post.mean(), np.linalg.solve(P, 2 * muv + Xv.T @ yv), rtol=1e-10, atol=1e-12)
+    assert lv.verify(m, data={"X": Xv, "y": yv, "mu": muv}).ok

@@ -100,9 +100,6 @@ class PlateVector:
         base = sp.IndexedBase(self.variable.name)
         return Tensor(self.event_shape, lambda *idx: base[lead + tuple(idx)], sizes)
 
-    def describe(self) -> str:
-        return f"one vector over plate {', '.join(p.name for p in self.opened)}"
-
 
 def linked_plates(target: RandomVariable, factors: list) -> tuple:
     """The target's plates that some factor sums over (an index bound in a term that holds the
