@@ -315,3 +315,32 @@ def test_a_shared_precision_and_per_element_prior_means():
     np.testing.assert_allclose(post.params["precision"], P, rtol=1e-12)
     np.testing.assert_allclose(post.mean(), np.linalg.solve(P, 2 * muv + Xv.T @ yv), rtol=1e-10, atol=1e-12)
     assert lv.verify(m, data={"X": Xv, "y": yv, "mu": muv}).ok
+
+
+def test_a_fallback_beside_a_named_size_slices_the_numpy_density():
+    """tau ~ LogNormal has no conjugate conditional; the element-level density cannot write out
+    dot(X, w) over a plate of data size, so the slice sampler reads the numpy log-joint of tau's
+    blanket.  Its posterior mean matches quadrature of prior x likelihood (w given as data)."""
+    from scipy import integrate, stats
+    with lv.Model("lognormal_noise") as m:
+        with lv.plate("d", "D"):
+            w = lv.Const("w", shape=())
+        tau = lv.LogNormal("tau", mean=0.0, var=1.0)
+        with lv.plate("n", "N"):
+            X = lv.Const("X", shape=("D",))
+            lv.Normal("y", mean=lv.dot(X, w), precision=tau, observed=True)
+    rng = np.random.default_rng(8)
+    wv, Xv = np.array([1.0, -0.5, 0.25]), rng.normal(size=(12, 3))
+    yv = Xv @ wv + 0.7 * rng.normal(size=12)
+    rss, N = np.sum((yv - Xv @ wv) ** 2), 12
+
+    def post(t):
+        return stats.lognorm.pdf(t, 1.0) * t ** (N / 2) * np.exp(-t * rss / 2)
+    z = integrate.quad(post, 0, np.inf, limit=200)[0]
+    mean = integrate.quad(lambda t: t * post(t), 0, np.inf, limit=200)[0] / z
+    with pytest.warns(lv.FallbackWarning):
+        res = lv.infer(m, data={"X": Xv, "y": yv, "w": wv}, draws=1500, tune=200, chains=8, seed=4, progress=False)
+    step = res.schedule[0]
+    assert step.method == "slice sampler" and step.blocking == "single value"
+    chain_means = res.draws["tau"].mean(1)
+    assert abs(chain_means.mean() - mean) < 5 * chain_means.std(ddof=1) / np.sqrt(8)
