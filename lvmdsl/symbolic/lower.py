@@ -72,6 +72,7 @@ class Lowering:
     def __init__(self, plates: tuple, owner: str):
         self.plates = tuple(plates)   # the enclosing plates of the factor being lowered
         self.owner = owner            # variable whose factor is lowered (for error messages)
+        self.in_dot = 0               # inside lv.dot's operands: plates may open as event axes
 
     def err(self, msg: str) -> ModelError:
         return ModelError(f"in the declaration of {self.owner!r}: {msg}")
@@ -97,7 +98,7 @@ class Lowering:
         if isinstance(e, Func):
             return self.func(e.fn, self.lower(e.arg))
         if isinstance(e, Dot):
-            self.in_dot = getattr(self, "in_dot", 0) + 1
+            self.in_dot += 1
             try:
                 a, b = self.lower(e.a), self.lower(e.b)
             finally:
@@ -119,7 +120,7 @@ class Lowering:
                     f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
                     f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
         opened = tuple(rest[k:])
-        if opened and not getattr(self, "in_dot", 0):
+        if opened and not self.in_dot:
             p = opened[0]
             raise self.err(
                 f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
