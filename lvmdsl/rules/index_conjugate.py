@@ -87,6 +87,8 @@ class PlateVector:
         self.event_shape = tuple(p.size for p in self.opened) + tuple(variable.event_shape)
 
     def __getattr__(self, key):
+        if key == "variable":              # not set yet (a copy being built): no recursion
+            raise AttributeError(key)
         return getattr(self.variable, key)
 
     def __repr__(self):
