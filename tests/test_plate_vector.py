@@ -259,7 +259,7 @@ def test_a_laplace_prior_on_linked_elements_is_reported_not_conjugate():
 
 
 def test_the_element_engine_names_what_it_cannot_write_out():
-    with pytest.raises(lv.ModelError, match="'y'.*size comes from the data.*array-level engine"):
+    with pytest.raises(lv.ModelError, match="'y'.*size comes from the data.*level of arrays"):
         lv.derive(ard(), engine="element")
 
 

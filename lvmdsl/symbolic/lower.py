@@ -176,8 +176,9 @@ class SympyBackend(Lowering):
             event_shape, sym_matrix = const_shape(obj), False
         if any(isinstance(n, str) for n in event_shape) or any(not isinstance(p.size, int) for p in opened):
             raise self.err(f"{obj.name} has an axis whose size comes from the data, which the element-level "
-                           "engine cannot write out entry by entry; use the array-level engine (lv.derive(m), "
-                           "Gibbs), or give the plate or the constant a fixed size")
+                           "engine (EM, and models the augmentation rewrites) cannot write out entry by entry; "
+                           "derive at the level of arrays (lv.derive(m, engine=\"index\"), Gibbs), or give the "
+                           "plate or the constant a fixed size")
         if opened:                     # a plate-declared vector: entries obj[lead..., d]
             lead = [sp.sympify(_scalar(i)) for i in plate_idx]
             base = sp.IndexedBase(obj.name)
