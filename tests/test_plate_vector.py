@@ -376,3 +376,36 @@ def test_geweke_joint_distribution_test_passes_and_fails_on_a_planted_bug():
     assert good.passed, good.summary()
     bad = geweke_test(build(), sizes, {"X": X}, n_iter=1500, chains=16, seed=2, alpha=1e-3, hook=scaled)
     assert not bad.passed, bad.summary()
+
+
+def test_a_mixture_of_regressions_gets_one_block_per_component():
+    """w in plates (k, d), y[n] ~ Normal(dot(X[n], w[z[n]]), 1/tau): plate d becomes the vector's
+    axis, plate k stays a plate, so each component's weights form one block with
+    precision I/4 + tau Σ_{n: z[n]=k} x_n x_n'."""
+    with lv.Model("mixreg") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(2))
+        with lv.plate("k", 2):
+            with lv.plate("d", "D"):
+                w = lv.Normal("w", mean=0.0, var=4.0)
+        tau = lv.Gamma("tau", shape=1.0, rate=1.0)
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            X = lv.Const("X", shape=("D",))
+            lv.Normal("y", mean=lv.dot(X, w[z]), precision=tau, observed=True)
+    d = lv.derive(m)
+    assert "w[k] | rest ~ MultivariateNormal(precision = 1/4 I + tau Σ_{n: z[n]=k} X_n X_nᵀ" in str(d)
+    rng = np.random.default_rng(7)
+    N, D = 40, 3
+    Xv, zv, W = rng.normal(size=(N, D)), rng.integers(0, 2, N), rng.normal(size=(2, D))
+    yv = np.einsum("nd,nd->n", Xv, W[zv]) + 0.3 * rng.normal(size=N)
+    post = d["w"].evaluate({"z": zv, "tau": 2.0, "pi": np.array([0.5, 0.5])}, {"X": Xv, "y": yv})
+    for k in range(2):
+        Xk = Xv[zv == k]
+        P = np.eye(D) / 4 + 2.0 * Xk.T @ Xk
+        np.testing.assert_allclose(post.params["precision"][k], P, rtol=1e-12)
+        np.testing.assert_allclose(post.mean()[k], np.linalg.solve(P, 2.0 * Xk.T @ yv[zv == k]), rtol=1e-9, atol=1e-12)
+    assert lv.verify(m, data={"X": Xv, "y": yv}).ok
+    res = lv.infer(m, data={"X": Xv, "y": yv}, draws=20, tune=5, chains=2, seed=0, progress=False)
+    assert {s.name: s.method for s in res.schedule}["w"] == "conjugate MultivariateNormal"
+    assert res.draws["w"].shape == (2, 20, 2, D)
+    assert "one block of the 3 elements of plate d (linked) per element of plate k" in str(res.schedule)

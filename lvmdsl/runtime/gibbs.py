@@ -146,6 +146,8 @@ class GibbsProgram:
             if opened:                         # a vector declared in a plate, summed over it (lv.dot)
                 n = int(np.prod([self.sizes[p.name] for p in opened]))
                 blocking = f"one block of the {n} elements of plate {' x '.join(p.name for p in opened)} (linked)"
+                if cond.target.plates:
+                    blocking += f" per element of plate {' x '.join(p.name for p in cond.target.plates)}"
             return Step(name, cond.rule_name, blocking,
                         run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
         reason = str(cond.reason)
