@@ -409,3 +409,30 @@ def test_a_mixture_of_regressions_gets_one_block_per_component():
     assert {s.name: s.method for s in res.schedule}["w"] == "conjugate MultivariateNormal"
     assert res.draws["w"].shape == (2, 20, 2, D)
     assert "one block of the 3 elements of plate d (linked) per element of plate k" in str(res.schedule)
+
+
+def test_the_bugs_spelling_inprod_of_a_row_and_w_gives_the_same_block():
+    """JAGS users write ARD as mu[i] <- inprod(X[i,], w[]) with w[j] declared in a loop."""
+    text = """
+    model {
+      for (j in 1:D) {
+        alpha[j] ~ dgamma(1, 1)
+        w[j] ~ dnorm(0, alpha[j])
+      }
+      tau ~ dgamma(1, 1)
+      for (i in 1:N) {
+        mu[i] <- inprod(X[i,], w[])
+        y[i] ~ dnorm(mu[i], tau)
+      }
+    }
+    """
+    rng = np.random.default_rng(12)
+    X, y = data(rng, 30, 4)
+    m = lv.read_bugs(text, {"X": X, "y": y, "N": 30, "D": 4})
+    d = lv.derive(m)
+    assert d["w"].family.name == "MultivariateNormal"
+    alpha, tau = rng.gamma(2.0, 1.0, size=4), 0.8
+    post = d["w"].evaluate({"alpha": alpha, "tau": tau}, m.data)
+    P, mean = closed_form(X, y, alpha, tau)
+    np.testing.assert_allclose(post.params["precision"], P, rtol=1e-10)
+    np.testing.assert_allclose(post.mean(), mean, rtol=1e-8, atol=1e-10)
