@@ -224,12 +224,27 @@ def _plate_vector(model, target, opened, factors, literals):
             try:
                 collect(view, stats, f)
             except NotConjugate as err:
-                raise NotConjugate(target.name, err.factor, err.term, f"{err.reason}; a factor sums over {where}, "
+                shown = _pattern_text(stats)
+                reason = err.reason.replace(", ".join(sp.sstr(st.expr) for st in stats), shown)
+                raise NotConjugate(target.name, err.factor, err.term, f"{reason}; a factor sums over {where}, "
                                    f"so the elements of {target.name} are updated as one vector, and that needs "
                                    "every term to be linear or quadratic in it (a Normal prior)") from None
     except NotConjugate as reason:
         return IndexNonConjugate(view, reason, factors, linked=True)
     return IndexConditional(model, view, "conjugate", family, elem, stats, factors, literals)
+
+
+def _pattern_text(stats) -> str:
+    """The statistics with their pattern indices named a, b, ... (for messages)."""
+    names = iter("abcdefgh")
+    seen: dict = {}
+    out = []
+    for st in stats:
+        for x in st.symbols:
+            if x not in seen:
+                seen[x] = sp.Symbol(next(names))
+        out.append(sp.sstr(st.expr.xreplace(seen)))
+    return ", ".join(out)
 
 
 def _vehicles(target) -> tuple:
