@@ -36,7 +36,11 @@ class Flat(Family):
             raise FamilyError(f"unknown constraint {constraint!r}; use one of "
                               + ", ".join(repr(c) for c in DOMAINS))
         kind, ranks, vehicles = DOMAINS[constraint]
-        shape = tuple(int(s) for s in np.atleast_1d(shape)) if np.ndim(shape) or shape != () else ()
+        try:
+            shape = tuple(int(s) for s in np.atleast_1d(shape)) if np.ndim(shape) or shape != () else ()
+        except (TypeError, ValueError):
+            raise FamilyError(f"a Param's shape must be whole numbers (declare a vector of data size in a plate, "
+                              f"lv.plate(\"d\", \"D\"), and sum it with lv.dot), got {shape!r}") from None
         if len(shape) not in ranks:
             raise FamilyError(f"a Param with constraint {constraint!r} must have "
                               + " or ".join(f"{r} dimension(s)" for r in ranks) + f", got shape {shape}")

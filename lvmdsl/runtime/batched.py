@@ -40,10 +40,14 @@ def batched_params(v: RandomVariable, env: dict, sizes: dict, batched: set[str],
     return {k: low.lower(e)[0] for k, e in v.params.items()}
 
 
-def batched_log_joint(model: Model, env: dict, sizes: dict, batched: set[str], B: int) -> np.ndarray:
-    """The log-joint density for each batch member, shape ``(B,)``."""
+def batched_log_joint(model: Model, env: dict, sizes: dict, batched: set[str], B: int,
+                      names: list | None = None) -> np.ndarray:
+    """The log-joint density for each batch member, shape ``(B,)`` (only the factors of the
+    variables ``names`` when given: a Markov blanket)."""
     total = np.zeros(B)
     for v in model.variables.values():
+        if names is not None and v.name not in names:
+            continue
         params = batched_params(v, env, sizes, batched, B)
         x = np.asarray(env[v.name], dtype=float)
         if v.name not in batched:

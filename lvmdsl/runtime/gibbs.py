@@ -78,16 +78,21 @@ class GibbsProgram:
                  only: list[str] | None = None):
         self.d, self.model, self.chains = derivation, derivation.model, chains
         self.fallback_ns = None
+        self.blanket_logp: dict = {}           # fallback densities from the numpy log-joint
         if derivation.engine == "index":
             from ..codegen.index_gibbs import IndexGibbsCodegen
             self.codegen = IndexGibbsCodegen(derivation)
             fallbacks = [n for n, c in derivation.items() if not c.conjugate]
             if fallbacks:                      # slice-sampler densities from the element-level factors
                 from ..derive.conditionals import derive_conditional
-                old = Derivation(self.model, {n: derive_conditional(self.model, derivation.graph, n)
-                                              for n in fallbacks}, derivation.graph)
-                self.fallback_ns = GibbsCodegen(old).compile()
-                self.fallback_d = old
+                try:
+                    old = Derivation(self.model, {n: derive_conditional(self.model, derivation.graph, n)
+                                                  for n in fallbacks}, derivation.graph)
+                except ModelError:             # an axis of data size: not written out entry by entry
+                    self.blanket_logp = {n: self._blanket_logp(n) for n in fallbacks}
+                else:
+                    self.fallback_ns = GibbsCodegen(old).compile()
+                    self.fallback_d = old
         else:
             self.codegen = GibbsCodegen(derivation)
         self.namespace = self.codegen.compile()
@@ -136,12 +141,19 @@ class GibbsProgram:
             return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if cond.conjugate:
             fn = self.namespace[f"update_{_ident(name)}"]
-            return Step(name, cond.rule_name, _blocking(v, self.sizes),
+            blocking = _blocking(v, self.sizes)
+            opened = getattr(cond.target, "opened", ())
+            if opened:                         # a vector declared in a plate, summed over it (lv.dot)
+                n = int(np.prod([self.sizes[p.name] for p in opened]))
+                blocking = f"one block of the {n} elements of plate {' x '.join(p.name for p in opened)} (linked)"
+                if cond.target.plates:
+                    blocking += f" per element of plate {' x '.join(p.name for p in cond.target.plates)}"
+            return Step(name, cond.rule_name, blocking,
                         run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
         reason = str(cond.reason)
         kind = v.family.support
         ns = self.fallback_ns or self.namespace
-        logp = ns.get(f"logp_{_ident(name)}")
+        logp = self.blanket_logp.get(name) or ns.get(f"logp_{_ident(name)}")
         if strict:
             raise ModelError(f"{reason}; strict=True asks for exact conditionals only "
                              "(drop strict=True to let a slice sampler update it)")
@@ -153,7 +165,12 @@ class GibbsProgram:
         if bounded:
             raise ModelError(f"{reason}, and its children {', '.join(map(repr, bounded))} have supports that depend on it; "
                              "no fallback sampler is offered for that")
-        if (self.fallback_d[name] if self.fallback_ns else cond).linked:
+        if name in self.blanket_logp:
+            method = "slice sampler"
+            blocking = ("one element at a time (density from the numpy log-joint)" if v.plates or v.event_shape
+                        else "single value")
+            run = lambda S, rng, n=name, f=logp: self._slice_linked(n, f, S, rng)
+        elif (self.fallback_d[name] if self.fallback_ns else cond).linked:
             method, blocking = "slice sampler", "one element at a time (its elements share a factor)"
             run = lambda S, rng, n=name, f=logp: self._slice_linked(n, f, S, rng)
         else:
@@ -174,6 +191,17 @@ class GibbsProgram:
         return f" ({free} missing or censored, {lo.size - free} observed)" if np.any(lo == hi) else ""
 
     # ---------------------------------------------------------------- slice updates
+    def _blanket_logp(self, name):
+        """log p(name | rest) + const per chain from the numpy log-joint of its Markov blanket
+        (the factors of it and its children), for one-element-at-a-time slice updates: used when
+        the element-level factors cannot be written out (an axis whose size comes from the data)."""
+        names = [name] + list(self.d.graph.children(name))
+
+        def logp(X, S, D, DI, Z, P):
+            env = {**self.env, **S, name: X}
+            return batched_log_joint(self.model, env, self.sizes, set(S) | {name}, self.chains, names)
+        return logp
+
     def _support_logp(self, name, f):
         """The generated log-density, with -inf outside the target's support."""
         v = self.model.variables[name]
