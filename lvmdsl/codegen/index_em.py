@@ -194,13 +194,17 @@ class IndexEMCodegen(IndexGibbsCodegen):
             specs.append("Z" + "".join(letter[x] for x in own))
         present = {ch for sp_ in specs for ch in sp_}
         kept = "".join(ch for ch in _LETTERS if ch in present and ch in keep)
-        body = "\n".join(lines + [f"np.einsum({','.join(specs) + '->Z' + kept!r}, {', '.join(ops)}, optimize=True)"])
+        # letters renamed in order, so one statistic reached from two terms is computed once
+        rn = {ch: _LETTERS[k] for k, ch in enumerate(sorted(present - {"Z"}, key=_LETTERS.index))}
+        rn["Z"] = "Z"
+        spec = ",".join("".join(rn[ch] for ch in sp_) for sp_ in specs) + "->Z" + "".join(rn[ch] for ch in kept)
+        einsum = f"np.einsum({spec!r}, {', '.join(ops)}, optimize=True)"
+        body = "\n".join(lines + [einsum])
         key = self._T.get(body)
         if key is None:
             key = f"T[{join_key('T', len(self._T))!r}]"
             self._T[body] = key
-        block = [comment, *lines, f"{key} = np.einsum({','.join(specs) + '->Z' + kept!r}, {', '.join(ops)}, "
-                 "optimize=True)"]
+        block = [comment, *lines, f"{key} = {einsum}"]
         if block[-1] not in self._stats[self._current]:
             self._stats[self._current] += block
         sops, sspecs, slines = [], [], []
