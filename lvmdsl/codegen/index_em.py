@@ -218,11 +218,6 @@ class IndexEMCodegen(IndexGibbsCodegen):
         return [comment] + slines + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, {key}{''.join(', ' + o for o in sops)})"]
 
 
-def expected_natural(codegen: IndexEMCodegen, name: str) -> list:
-    """E[eta] of parameter ``name`` as lists of canonical terms (for printing)."""
-    return codegen.expected[name]
-
-
 def proxy(cond, natural):
     """A copy of ``cond`` whose natural parameters are ``natural`` (EM's expected terms)."""
     out = copy.copy(cond)

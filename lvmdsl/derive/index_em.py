@@ -16,7 +16,7 @@ import sympy as sp
 from ..explain.index_text import index_summary, natural_texts
 from ..explain.linalg import terms_linalg
 from ..explain.notation import show
-from ..symbolic.canon import Term, canonical, contract, merge
+from ..symbolic.canon import Term, canonical, contract
 from ..symbolic.lower import plate_symbol, size_symbol
 from .em import argmax_steps
 from .index_expect import LatentExpectations
@@ -166,5 +166,3 @@ def em_index_text(e: IndexEMDerivation) -> str:
             out.append(f"    {line}")
     return "\n".join(out)
 
-
-__all__ = ["IndexEMDerivation", "merge"]

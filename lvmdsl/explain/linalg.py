@@ -132,8 +132,16 @@ def _chain(mats: list, free: list, latex: bool) -> str:
                 out.append(name)
                 continue
             vec = next((m for m in left if len(m[1]) == 1), None)
-            if vec is None:
-                raise _Fail
+            if vec is None:                     # a closed chain of matrices: a trace, tr(A B)
+                name, axes = left.pop(0)
+                if len(axes) != 2:
+                    raise _Fail
+                start = len(out)
+                out.append(name)
+                if walk(axes[1]) != axes[0]:
+                    raise _Fail
+                out[start:] = [("tr(" if not latex else r"\operatorname{tr}(") + " ".join(out[start:]) + ")"]
+                continue
             left.remove(vec)
             out.append(vec[0] + T)
             if walk(vec[1][0]) is not None:
