@@ -19,6 +19,10 @@ class Derivation(Mapping):
     """The complete conditionals of a model's unknowns, in declaration order."""
 
     engine = "element"
+    #: why an augmented model derived at element level although the array level is the default
+    engine_reason = ""
+    #: the data the rewrite pass read (missing values), kept so that a pickle can derive again
+    rewrite_data = None
 
     def __init__(self, model: Model, conditionals: dict, graph, rewrites: list | None = None,
                  original: Model | None = None):
@@ -33,7 +37,10 @@ class Derivation(Mapping):
     def __reduce_ex__(self, protocol):
         """An array-level derivation holds entry functions, which pickle cannot store: it is
         stored as its model and derived again on load (a pure function of the model)."""
-        if self.engine == "index":           # no rewrite ran (an augmented model derives at element level)
+        if self.engine == "index":           # the user's model, with the rewrites that ran (and the data they read)
+            if self.rewrites:
+                return (derive, (self.original, "gibbs", None, None, [r.rule for r in self.rewrites],
+                                 self.rewrite_data, "index"))
             return (derive, (self.model, "gibbs", None, None, False, None, "index"))
         return super().__reduce_ex__(protocol)
 
@@ -127,6 +134,20 @@ def rewrites_text(records) -> str:
     return "\n".join(head) + "\n\n"
 
 
+def _index_derivation(model, graph, records, original, data=None):
+    """The array-level derivation of an (augmented) model's complete conditionals."""
+    from ..symbolic.index_form import LiteralTable
+    from ..symbolic.tensor import reset_fresh
+    from .index_conditionals import derive_index_conditional
+    reset_fresh()
+    literals = LiteralTable()
+    out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
+    d = Derivation(model, out, graph, records, original)
+    d.engine, d.literals = "index", literals
+    d.rewrite_data = data if records else None
+    return d
+
+
 def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None,
            engine: str | None = None):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
@@ -140,8 +161,9 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     ``engine``: ``"index"`` (the default for complete conditionals) derives at the level of
     arrays, event axes and discrete states as symbolic indices (``derive.index_conditionals``), so
     its cost, its printout and its generated code do not grow with the length of a vector or the
-    number of states.  ``"element"`` writes every entry and state out (``derive.conditionals``);
-    the EM derivation and augmented models still use it (the default for them).
+    number of states; models the rewrite pass changed derive there too, unless a conditional is
+    exact only at element level (``d.engine_reason`` then says why).  ``"element"`` writes every
+    entry and state out (``derive.conditionals``); the EM derivation still uses it.
     """
     if not isinstance(model, Model):
         raise ModelError(f"lv.derive needs an lv.Model, got {type(model).__name__}")
@@ -155,22 +177,21 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     model, records = apply_rewrites(model, augment, data)
     if records:
         graph = prepare(model)
-    if engine is None:
-        engine = "index" if method == "gibbs" and not records else "element"
+    fallback_reason = ""
+    if engine is None and method == "gibbs":
+        from .augmented_engine import index_or_reason
+        d, fallback_reason = index_or_reason(model, graph, records, original, data)
+        if d is not None:
+            return d
+    elif engine is None:
+        engine = "element"
     if engine == "index":
         if method != "gibbs":
             raise ModelError("engine='index' derives complete conditionals only (method='gibbs') for now")
-        from ..symbolic.index_form import LiteralTable
-        from ..symbolic.tensor import reset_fresh
-        from .index_conditionals import derive_index_conditional
-        reset_fresh()
-        literals = LiteralTable()
-        out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
-        d = Derivation(model, out, graph, records, original)
-        d.engine, d.literals = "index", literals
-        return d
+        return _index_derivation(model, graph, records, original, data)
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
     d = Derivation(model, out, graph, records, original)
+    d.engine_reason = fallback_reason
     if method == "gibbs":
         return d
     if method in ("em", "ecm", "online_em", "annealed_em"):

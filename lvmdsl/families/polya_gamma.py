@@ -77,6 +77,12 @@ class PolyaGamma(Family):
             raise FamilyError("the PolyaGamma base measure depends on b: pass the parameters")
         return log_pg_base(x, p["b"])
 
+    def index_log_base_measure(self, x, p=None):
+        """log h(w) at array level: ``log_pg_base(w, b)`` with the prior's (scalar) b."""
+        if p is None:
+            raise FamilyError("the PolyaGamma base measure depends on b: pass the parameters")
+        return log_pg_base(x.scalar(), p["b"].scalar())
+
     def natural_params(self, p):
         return [-p["c"] ** 2 / 2]
 
