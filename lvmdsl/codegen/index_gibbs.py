@@ -29,6 +29,7 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
+from lvmdsl.runtime.kernels import planned_term, weighted_gram  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
@@ -164,6 +165,9 @@ class IndexGibbsCodegen:
         routed = _routing_delta(factors, [sym for sym, _ in axes], symbols)
         if routed is not None:
             return self.routed_lines(cond, t, c, factors, routed, axes, symbols, sizes, letter, out_spec)
+        outer = self.outer_lines(cond, c, factors, symbols, sizes, letter, out, out_spec, comment)
+        if outer is not None:
+            return outer
         ops, specs, lines = self.operands(cond, factors, symbols, sizes, letter, set(out))
         if not ops:
             return [comment, f"acc += {float(c)!r}"]
@@ -216,6 +220,60 @@ class IndexGibbsCodegen:
         ops2, specs2, more = self.operands(cond, with_k, symbols, sizes, letter, set(out), prefix="opk")
         spec = ",".join(["Z" + k_letter + "".join(rest_out)] + specs2) + "->" + out_spec
         return [comment] + lines + more + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, scat{''.join(', ' + o for o in ops2)})"]
+
+    def outer_lines(self, cond, c, factors, symbols, sizes, letter, out: str, out_spec: str, comment: str):
+        """A term whose data factors, multiplied, would be an outer product that no sum shrinks
+        (``X[n,a] X[n,b] omega[n]``, ``X[n,i] X[n,j] w[i] w[j]``), with every state factor on the
+        axes of one data factor: the data factors are kept apart (an N x D x D array is never
+        built) and contracted per call, each state factor with its data factor first.  With one
+        state array on the shared axis only, the sum is a weighted Gram matrix, one batched
+        matrix product per call (``weighted_gram``); otherwise one planned einsum.  None if the
+        term has another shape."""
+        probe = FramePrinter([], {}, self.state)
+        data = [(f, _axes_in_order(f, symbols)) for f in factors if not probe.mentions_state(f)]
+        state = [(f, _axes_in_order(f, symbols)) for f in factors if probe.mentions_state(f)]
+        if len(data) < 2 or not state:
+            return None
+        axes = [{letter[x] for x in own} for _, own in data]
+        if any(not ax for ax in axes) or not all(any(set(letter[x] for x in own) <= ax for ax in axes)
+                                                 for _, own in state):
+            return None
+        kept = set(out) | {letter[x] for _, own in state for x in own}
+        if not set().union(*axes) <= kept:              # a sum over the data shrinks it: precompute as usual
+            return None
+        if len(data) == 2 and all(len(own) == 2 for _, own in data):
+            (fa, oa), (fb, ob) = data
+            shared = [x for x in oa if x in ob]
+            states_on_shared = all([x for x in own] == shared for _, own in state)
+            if len(shared) == 1 and states_on_shared and oa[0] == shared[0] and ob[0] == shared[0] and \
+                    letter[oa[1]] + letter[ob[1]] == out and shared[0] not in {sym for sym in symbols[:len(out)]}:
+                n_letter = letter[shared[0]]
+                ka, sa = self._precompute([(fa, oa)], letter, sizes, set(letter[x] for x in oa), cond.name)
+                kb, sb = self._precompute([(fb, ob)], letter, sizes, set(letter[x] for x in ob), cond.name)
+                ka, kb = (k if s_[0] == n_letter else k + ".T" for k, s_ in ((ka, sa), (kb, sb)))   # (N, D) each
+                lines = [comment]
+                names = []
+                for k, (f, own) in enumerate(state):
+                    p = FramePrinter([x.name for x in own], sizes, self.state)
+                    src = p(f)
+                    lines += p.lines + [f"wt{k} = {src}"]
+                    names.append(f"wt{k}")
+                full = "(C, " + sizes[shared[0].name] + ")"
+                weight = " * ".join(f"np.broadcast_to({n}, {full})" for n in names)
+                return lines + [f"acc += {float(c)!r} * weighted_gram({ka}, {weight}, {kb})   # (X * w)' X per chain"]
+        ops, specs, lines = [], [], []
+        for f, own in data:
+            key, spec = self._precompute([(f, own)], letter, sizes, {letter[x] for x in own}, cond.name)
+            ops.append(key)
+            specs.append(spec)
+        for k, (f, own) in enumerate(state):
+            p = FramePrinter([x.name for x in own], sizes, self.state)
+            src = p(f)
+            lines += p.lines + [f"op{k} = {src}"]
+            ops.append(f"op{k}")
+            specs.append("Z" + "".join(letter[x] for x in own))
+        return [comment] + lines + [f"acc += planned_term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, "
+                                    f"acc.shape, {', '.join(ops)})"]
 
     def operands(self, cond, factors, symbols, sizes, letter, keep: set, prefix: str = "op"):
         """(operand names, einsum specs, lines): state factors per call, data factors contracted
