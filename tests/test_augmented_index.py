@@ -152,3 +152,11 @@ def test_lasso_with_weights_in_a_plate_gets_one_gaussian_block():
     P = np.diag(1 / tau) + data["X"].T @ data["X"]
     np.testing.assert_allclose(post.mean(), np.linalg.solve(P, data["X"].T @ data["y"]), rtol=1e-10)
     np.testing.assert_allclose(post.cov(), np.linalg.inv(P), rtol=1e-10)
+
+
+def test_a_gibbs_result_of_an_augmented_model_pickles_and_runs_again():
+    m, data = am.logistic(2), am.binary_data(40, np.array([1.0, -0.5]), am.SIGMOID)
+    res = lv.infer(m, data=data, draws=20, tune=5, chains=2, seed=0, progress=False)
+    back = pickle.loads(pickle.dumps(res))
+    np.testing.assert_array_equal(back.draws["w"], res.draws["w"])
+    assert str(back.schedule) == str(res.schedule)
