@@ -241,16 +241,14 @@ class IndexGibbsCodegen:
         kept = set(out) | {letter[x] for _, own in state for x in own}
         if not set().union(*axes) <= kept:              # a sum over the data shrinks it: precompute as usual
             return None
-        if len(data) == 2 and all(len(own) == 2 for _, own in data):
+        if len(data) == 2 and all(len(own) == 2 for _, own in data) and out_spec == "Z" + out:
             (fa, oa), (fb, ob) = data
             shared = [x for x in oa if x in ob]
             states_on_shared = all([x for x in own] == shared for _, own in state)
-            if len(shared) == 1 and states_on_shared and oa[0] == shared[0] and ob[0] == shared[0] and \
-                    letter[oa[1]] + letter[ob[1]] == out and shared[0] not in {sym for sym in symbols[:len(out)]}:
-                n_letter = letter[shared[0]]
-                ka, sa = self._precompute([(fa, oa)], letter, sizes, set(letter[x] for x in oa), cond.name)
-                kb, sb = self._precompute([(fb, ob)], letter, sizes, set(letter[x] for x in ob), cond.name)
-                ka, kb = (k if s_[0] == n_letter else k + ".T" for k, s_ in ((ka, sa), (kb, sb)))   # (N, D) each
+            if len(shared) == 1 and states_on_shared and \
+                    "".join(letter[x] for x in oa + ob if x not in shared) == out and shared[0] not in {sym for sym in symbols[:len(out)]}:
+                ka, kb = (self._data_array(f, own, sizes, cond.name) + ("" if own[0] == shared[0] else ".T")
+                          for f, own in data)                  # (N, D) each: views, the shared axis first
                 lines = [comment]
                 names = []
                 for k, (f, own) in enumerate(state):
@@ -263,9 +261,8 @@ class IndexGibbsCodegen:
                 return lines + [f"acc += {float(c)!r} * weighted_gram({ka}, {weight}, {kb})   # (X * w)' X per chain"]
         ops, specs, lines = [], [], []
         for f, own in data:
-            key, spec = self._precompute([(f, own)], letter, sizes, {letter[x] for x in own}, cond.name)
-            ops.append(key)
-            specs.append(spec)
+            ops.append(self._data_array(f, own, sizes, cond.name))
+            specs.append("".join(letter[x] for x in own))
         for k, (f, own) in enumerate(state):
             p = FramePrinter([x.name for x in own], sizes, self.state)
             src = p(f)
@@ -274,6 +271,23 @@ class IndexGibbsCodegen:
             specs.append("Z" + "".join(letter[x] for x in own))
         return [comment] + lines + [f"acc += planned_term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, "
                                     f"acc.shape, {', '.join(ops)})"]
+
+    def _data_array(self, f, own, sizes, target) -> str:
+        """A data factor as one array on its own axes, in the order it reads them (a view of the
+        data where it is one), named once in precompute for every term and update that uses it."""
+        axes = [sp.Symbol(f"_ax{i}", integer=True, nonnegative=True) for i in range(len(own))]
+        g = f.xreplace(dict(zip(own, axes)))
+        frame = {a.name: sizes[x.name] for a, x in zip(axes, own)}
+        p = FramePrinter([a.name for a in axes], frame, self.state, chain=False)
+        src = p(g)
+        full = "(1" + "".join(f", {frame[a.name]}" for a in axes) + ")"
+        body = "\n".join(p.lines + [f"np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"])
+        if body not in self._pre:
+            name = f"P[{join_key(target, 'data', len(self._pre))!r}]"
+            self.pre_lines += [f"# {sp.sstr(f)}"[:160], *p.lines,
+                               f"{name} = np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"]
+            self._pre[body] = name
+        return self._pre[body]
 
     def operands(self, cond, factors, symbols, sizes, letter, keep: set, prefix: str = "op"):
         """(operand names, einsum specs, lines): state factors per call, data factors contracted
