@@ -160,3 +160,18 @@ def test_a_gibbs_result_of_an_augmented_model_pickles_and_runs_again():
     back = pickle.loads(pickle.dumps(res))
     np.testing.assert_array_equal(back.draws["w"], res.draws["w"])
     assert str(back.schedule) == str(res.schedule)
+
+
+def test_the_element_engine_is_used_only_with_a_named_reason(monkeypatch):
+    """When the array-level derivation of an augmented model fails, the element-level engine
+    derives it and ``d.engine_reason`` says why (here a family without its array-level hook)."""
+    from lvmdsl.families import FAMILIES
+
+    def missing_hook(self, x, p=None):
+        raise NotImplementedError("PolyaGamma has no array-level base measure (test)")
+    monkeypatch.setattr(type(FAMILIES["PolyaGamma"]), "index_log_base_measure", missing_hook)
+    m, data = am.logistic(2), am.binary_data(40, np.array([1.0, -0.5]), am.SIGMOID)
+    d = lv.derive(m, data=data)
+    assert d.engine == "element" and "array-level base measure (test)" in d.engine_reason
+    assert d["w"].conjugate and d["omega_y"].conjugate
+    assert lv.derive(am.probit(2)).engine == "index"       # other models are not affected
