@@ -115,7 +115,8 @@ class Derivation(Mapping):
 
     def __str__(self):
         from ..explain.text import derivation_text
-        return rewrites_text(self.rewrites) + derivation_text(self)
+        why = f"Derived at element level: {self.engine_reason}\n\n" if self.engine_reason else ""
+        return rewrites_text(self.rewrites) + why + derivation_text(self)
 
     def __repr__(self):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"

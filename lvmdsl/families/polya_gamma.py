@@ -87,7 +87,7 @@ class PolyaGamma(Family):
         return [-p["c"] ** 2 / 2]
 
     def from_natural_sym(self, eta):
-        return {"c": sp.sqrt(-2 * eta[0])}
+        return {"c": sp.sqrt(sp.factor_terms(-2 * eta[0]))}      # numbers out of sums: sqrt(Σ ...), not sqrt(2) sqrt(-Σ -.../2)
 
     # numeric
     def from_natural(self, eta, fixed=None):
