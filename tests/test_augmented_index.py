@@ -175,3 +175,13 @@ def test_the_element_engine_is_used_only_with_a_named_reason(monkeypatch):
     assert d.engine == "element" and "array-level base measure (test)" in d.engine_reason
     assert d["w"].conjugate and d["omega_y"].conjugate
     assert lv.derive(am.probit(2)).engine == "index"       # other models are not affected
+
+
+@pytest.mark.parametrize("case", [0, 1, 2, 3, 5])
+def test_array_level_conditionals_of_augmented_models_pass_the_density_ratio_identity(case):
+    """lv.verify: log q(a) - log q(b) = log p(a, rest) - log p(b, rest) with the numeric log-joint
+    of the augmented model (an independent numpy path), at random states."""
+    m, data = _cases()[case]
+    consts = {k: v for k, v in data.items() if k in m.consts}
+    report = lv.verify(m, data=consts, engine="index")
+    assert report.ok and not report.skipped, report.summary()
