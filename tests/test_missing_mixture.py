@@ -151,3 +151,9 @@ def test_missing_coordinates_beside_another_data_variable_are_refused_with_the_r
     x = mixture_data(N=30)
     with pytest.raises(lv.ModelError, match="data plate holds only"):
         lv.infer(m, data={"x": x, "w": np.zeros(30)}, method="em", progress=False)
+
+
+def test_the_printed_em_derivation_says_which_e_step_runs():
+    text = str(lv.derive(gmm_full(K, D), method="em", data={"x": mixture_data(N=30)}))
+    assert "joint E-step of (z, x_complete) exactly" in text
+    assert "joint E-step" not in str(lv.derive(gmm_full(K, D), method="em"))

@@ -202,6 +202,7 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
             """The EM derivation, printed after the rewrites it starts from."""
 
             def __str__(self):
-                return rewrites_text(self.d.rewrites) + super().__str__()
+                from ..runtime.em_missing import pattern_note
+                return rewrites_text(self.d.rewrites) + pattern_note(self.d) + super().__str__()
         return (AugmentedEMDerivation if records else EMDerivation)(d, latent, params)
     raise ValueError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")

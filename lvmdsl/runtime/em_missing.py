@@ -54,6 +54,20 @@ def missing_mixture_pattern(derivation):
     return None
 
 
+def pattern_note(derivation) -> str:
+    """For a printed EM derivation: how EM runs when the pattern applies (else "")."""
+    found = missing_mixture_pattern(derivation)
+    if found is None:
+        return ""
+    z, full, r = found
+    x = r.variable
+    return (f"EM runs the joint E-step of ({z}, {full}) exactly (lvmdsl/runtime/em_missing.py), not the factorised one below:\n"
+            f"  p({z}[n] = k | data) ∝ p({z}[n] = k) N({x}[n]_obs | mean_k,obs, cov_k,obs,obs)   (the observed coordinates' marginal)\n"
+            f"  {full}[n]_mis | {z}[n] = k, data ~ N(mean_k,mis + cov_k,mis,obs cov_k,obs,obs^-1 ({x}[n]_obs - mean_k,obs),\n"
+            f"                                     cov_k,mis,mis - cov_k,mis,obs cov_k,obs,obs^-1 cov_k,obs,mis)\n"
+            f"  and the M-steps (those of the mixture without missing data) read sum_n r_nk E[{x}[n] | k] and sum_n r_nk E[{x}[n] {x}[n]' | k]\n\n")
+
+
 def program_class(derivation):
     """The EM program class for ``derivation``: ``MissingMixtureEM`` for the pattern, else None."""
     if missing_mixture_pattern(derivation) is None:
