@@ -120,8 +120,10 @@ class PolyaGamma(Family):
         b = np.ascontiguousarray(np.broadcast_to(p["b"], shape), dtype=float)
         c = np.ascontiguousarray(np.broadcast_to(p["c"], shape), dtype=float)
         b, c = b.reshape(-1), c.reshape(-1)
-        out = np.empty(b.shape)
         whole = np.mod(b, 1) == 0          # integer shapes: Devroye's exact method (sums of PG(1, c))
+        if np.all(whole):                   # the usual case (logistic links): one call, no masked copies
+            return random_polyagamma(b, c, method="devroye", random_state=rng).reshape(shape)
+        out = np.empty(b.shape)
         if np.any(whole):
             out[whole] = random_polyagamma(b[whole], c[whole], method="devroye", random_state=rng)
         if not np.all(whole):               # other shapes: the package's default (see the module docstring)
