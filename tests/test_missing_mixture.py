@@ -157,3 +157,47 @@ def test_the_printed_em_derivation_says_which_e_step_runs():
     text = str(lv.derive(gmm_full(K, D), method="em", data={"x": mixture_data(N=30)}))
     assert "joint E-step of (z, x_complete) exactly" in text
     assert "joint E-step" not in str(lv.derive(gmm_full(K, D), method="em"))
+
+
+def test_map_em_with_priors_and_a_precision_parameterisation_maximises_the_observed_data_posterior():
+    """The derived M-steps of a Bayesian mixture (MVN prior on the means, Wishart on the
+    precisions) run on the exact expectations: EM's value is the observed-data log-likelihood plus
+    the log-prior (scipy), and BFGS on that objective from EM's estimate finds nothing better."""
+    D2 = 2
+    with lv.Model("gmm_map_missing") as m:
+        pi = lv.Dirichlet("pi", alpha=np.ones(K))
+        with lv.plate("k", K):
+            mu = lv.MultivariateNormal("mu", mean=np.zeros(D2), cov=100 * np.eye(D2))
+            P = lv.Wishart("P", df=D2 + 2.0, scale=np.eye(D2))
+        with lv.plate("n", "N"):
+            z = lv.Categorical("z", p=pi)
+            lv.MultivariateNormal("x", mean=mu[z], precision=P[z], observed=True)
+    x = mixture_data(N=150, seed=5)[:, :D2]
+    fit = lv.infer(m, data={"x": x}, method="em", max_iter=5000, tol=1e-15, seed=0, progress=False)
+    w, mus, Ps = fit.params["pi"].reshape(K), fit.params["mu"].reshape(K, D2), fit.params["P"].reshape(K, D2, D2)
+
+    def log_post(w, mus, Ps):
+        covs = np.linalg.inv(Ps)
+        prior = sum(stats.multivariate_normal(np.zeros(D2), 100 * np.eye(D2)).logpdf(mus[k])
+                    + stats.wishart(df=D2 + 2.0, scale=np.eye(D2)).logpdf(Ps[k]) for k in range(K))
+        return observed_loglik(x, w, mus, covs) + prior + stats.dirichlet(np.ones(K)).logpdf(w)
+
+    value = log_post(w, mus, Ps)
+    assert np.ravel(fit.loglik)[-1] == pytest.approx(value, abs=1e-7)
+    iu = np.tril_indices(D2)
+
+    def unpack(t):
+        a = np.r_[0.0, t[0]]
+        m_ = t[1:1 + K * D2].reshape(K, D2)
+        Ls = t[1 + K * D2:].reshape(K, -1)
+        Ps_ = []
+        for k in range(K):
+            L = np.zeros((D2, D2))
+            L[iu] = Ls[k]
+            Ps_.append(L @ L.T)
+        return np.exp(a - special.logsumexp(a)), m_, np.array(Ps_)
+
+    t0 = np.r_[np.log(w[1] / w[0]), mus.ravel(), np.concatenate([np.linalg.cholesky(p)[iu] for p in Ps])]
+    res = optimize.minimize(lambda t: -log_post(*unpack(t)), t0, method="BFGS", options={"gtol": 1e-8})
+    assert -res.fun <= value + 1e-6
+    np.testing.assert_allclose(unpack(res.x)[1], mus, atol=1e-5)
