@@ -145,8 +145,18 @@ def _index_derivation(model, graph, records, original, data=None):
     out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
     d = Derivation(model, out, graph, records, original)
     d.engine, d.literals = "index", literals
-    d.rewrite_data = data if records else None
+    d.rewrite_data = _read_by_rules(records, data)
     return d
+
+
+def _read_by_rules(records, data):
+    """The data entries the rules that ran read (missing values), or None."""
+    from ..rewrites import REGISTRY
+    if not records or not data:
+        return None
+    read = {r.variable: data[r.variable] for r in records
+            if getattr(REGISTRY.get(r.rule), "needs_data", False) and r.variable in data}
+    return read or None
 
 
 def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None,
