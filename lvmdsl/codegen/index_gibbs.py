@@ -241,18 +241,20 @@ class IndexGibbsCodegen:
         kept = set(out) | {letter[x] for _, own in state for x in own}
         if not set().union(*axes) <= kept:              # a sum over the data shrinks it: precompute as usual
             return None
+        if any(ax == set().union(*axes) for ax in axes):   # one factor spans the product: no outer product
+            return None
         if len(data) == 2 and all(len(own) == 2 for _, own in data) and out_spec == "Z" + out:
             (fa, oa), (fb, ob) = data
             shared = [x for x in oa if x in ob]
-            states_on_shared = all([x for x in own] == shared for _, own in state)
+            states_on_shared = all(set(own) <= set(shared) for _, own in state)
             if len(shared) == 1 and states_on_shared and \
                     "".join(letter[x] for x in oa + ob if x not in shared) == out and shared[0] not in {sym for sym in symbols[:len(out)]}:
                 ka, kb = (self._data_array(f, own, sizes, cond.name) + ("" if own[0] == shared[0] else ".T")
                           for f, own in data)                  # (N, D) each: views, the shared axis first
                 lines = [comment]
                 names = []
-                for k, (f, own) in enumerate(state):
-                    p = FramePrinter([x.name for x in own], sizes, self.state)
+                for k, (f, own) in enumerate(state):        # each on the frame (chain, shared axis)
+                    p = FramePrinter([shared[0].name], sizes, self.state)
                     src = p(f)
                     lines += p.lines + [f"wt{k} = {src}"]
                     names.append(f"wt{k}")
