@@ -115,6 +115,11 @@ def test_generated_code_never_builds_the_outer_product_of_the_data():
     assert "weighted_gram(" in src and "planned_term(" in src
     prog = GibbsProgram(lv.derive(m, data=data), data, 2)
     assert max(np.asarray(p).size for p in prog.P.values()) <= 40 * 3
+    t_data = am.t_data(40, np.array([1.0, -0.5]))            # Student-t: lambda_n x_n x_n' / s2 alike
+    t = lv.derive(_t_model(), data=t_data)
+    assert "weighted_gram(" in t.source()
+    prog = GibbsProgram(t, t_data, 2)
+    assert max(np.asarray(p).size for p in prog.P.values()) <= 40 * 2
 
 
 def test_an_augmented_array_level_derivation_pickles_as_its_model_and_rewrites():
