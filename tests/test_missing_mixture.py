@@ -51,29 +51,36 @@ def observed_loglik(x, pi, mu, cov):
 
 
 def direct_em(x, pi, mu, cov, iters=5000, tol=1e-14):
-    """Textbook EM for a Gaussian mixture with missing coordinates (covariance form), in numpy."""
+    """Textbook EM for a Gaussian mixture with missing coordinates (covariance form), in numpy,
+    one pattern of missing coordinates at a time."""
     pi, mu, cov = pi.copy(), mu.copy(), cov.copy()
     N = len(x)
     miss = np.isnan(x)
+    patterns = [np.nonzero((miss == np.array(p)).all(1))[0] for p in {tuple(r) for r in miss}]
     old = -np.inf
     for _ in range(iters):
         logr = np.zeros((N, K))
         Ex = np.zeros((N, K, D))
         Exx = np.zeros((N, K, D, D))
-        for n in range(N):
-            o, m = ~miss[n], miss[n]
+        for rows in patterns:
+            o, m = ~miss[rows[0]], miss[rows[0]]
+            xo = x[rows][:, o]
             for k in range(K):
                 S = cov[k]
-                lp = stats.multivariate_normal(mu[k][o], S[np.ix_(o, o)]).logpdf(x[n, o]) if o.any() else 0.0
-                logr[n, k] = np.log(pi[k]) + lp
-                e = x[n].copy()
+                lp = stats.multivariate_normal(mu[k][o], S[np.ix_(o, o)]).logpdf(xo) if o.any() else 0.0
+                logr[rows, k] = np.log(pi[k]) + lp
+                e = np.where(m, 0.0, x[rows])
                 C = np.zeros((D, D))
                 if m.any():
-                    G = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)]) if o.any() else np.zeros((m.sum(), 0))
-                    e[m] = mu[k][m] + (G @ (x[n, o] - mu[k][o]) if o.any() else 0.0)
-                    C[np.ix_(m, m)] = S[np.ix_(m, m)] - (G @ S[np.ix_(o, m)] if o.any() else 0.0)
-                Ex[n, k] = e
-                Exx[n, k] = np.outer(e, e) + C
+                    if o.any():
+                        G = S[np.ix_(m, o)] @ np.linalg.inv(S[np.ix_(o, o)])
+                        e[:, m] = mu[k][m] + (xo - mu[k][o]) @ G.T
+                        C[np.ix_(m, m)] = S[np.ix_(m, m)] - G @ S[np.ix_(o, m)]
+                    else:
+                        e[:, m] = mu[k][m]
+                        C[np.ix_(m, m)] = S[np.ix_(m, m)]
+                Ex[rows, k] = e
+                Exx[rows, k] = np.einsum("nd,ne->nde", e, e) + C
         ll = special.logsumexp(logr, axis=1).sum()
         r = np.exp(logr - special.logsumexp(logr, axis=1, keepdims=True))
         Nk = r.sum(0)
