@@ -123,16 +123,51 @@ truncated Poisson) and for NaN coordinates of a MultivariateNormal observation
 (`x_complete ~ PartlyObservedMVN`, whose conditional is the Gaussian of the missing coordinates
 given the observed ones).
 
+Mixtures whose vector observations miss coordinates have an exact EM: the allocation's
+responsibilities come from each component's density of the observed coordinates, the missing
+ones from their Gaussian conditional given the observed ones and the component, and the M-steps
+derived for the complete mixture receive the exact expected statistics (E[x] and E[x x'] per
+component; `lvmdsl/runtime/em_missing.py`).  The log-likelihood EM reports is the observed-data one.
+
+```python
+import numpy as np, lvmdsl as lv
+
+K, D = 2, 3
+with lv.Model("gmm_missing") as m:
+    pi = lv.Param("pi", shape=(K,), constraint="simplex")
+    with lv.plate("k", K):
+        mu = lv.Param("mu", shape=(D,))
+        cov = lv.Param("cov", shape=(D, D), constraint="positive_definite")
+    with lv.plate("n", "N"):
+        z = lv.Categorical("z", p=pi)
+        lv.MultivariateNormal("x", mean=mu[z], cov=cov[z], observed=True)
+
+rng = np.random.default_rng(2)
+x = np.array([[-2.0, 0.0, 1.0], [2.0, 1.0, -1.0]])[rng.integers(0, K, 300)] + rng.normal(size=(300, D))
+x[rng.random(x.shape) < 0.2] = np.nan                  # 20% of the coordinates missing
+fit = lv.infer(m, data={"x": x}, method="em", progress=False)
+print(fit.params["mu"], fit.loglik[-1])               # the observed-data log-likelihood
+```
+
+Augmented models derive at the level of arrays like any other (`d.engine == "index"`), so vector
+weights under a Polya-gamma, Student-t or probit augmentation get one Gaussian block whose
+precision is a weighted Gram matrix, computed per sweep as one matrix product (X * omega)' X; the
+element-level engine is used only when a conditional is exact there alone, and `d.engine_reason`
+then says why.  Geweke's test (`lvmdsl.diagnostics.geweke_test`) covers every rule: the data a
+rewrite turns into constants are redrawn with the latents they augment (probit's y as 1[z > 0];
+a negative binomial's counts with their Polya-gamma latents from p(y, omega | eta); missing entries
+by drawing the complete value and hiding the same entries, with `data=` saying which).
+
 Limits today: censoring is handled for scalar Normal and Poisson observations, missing values for
-those and for MultivariateNormal coordinates; EM refuses missing coordinates of a mixture's
-observations (the complete vector would be a latent below the allocation, whose joint E-step is not
-derived): Gibbs samples it, and `method="mcem"` estimates it with Monte Carlo expectations; probit's `y`, a negative binomial's counts and the data of
+those and for MultivariateNormal coordinates; exact EM with missing coordinates of a mixture's
+observations needs the allocation and the observation to be the only variables of the data plate
+(`method="mcem"` handles the rest); probit's `y`, a negative binomial's counts and the data of
 `interval_data` become data for the new latent, so posterior predictive draws do not cover them
-(`y_complete` is the completed data), and the Geweke simulator covers probit (its rule redraws y as
-1[z > 0]) but not the other two; a Laplace
-prior is rewritten per scalar (no block update across weights declared one by one); Student-t
-degrees of freedom and the negative binomial's r must be numbers (integer r draws the Polya-gamma
-latents exactly; see `lvmdsl/families/polya_gamma.py`).
+(`y_complete` is the completed data); a Laplace prior is rewritten per scalar, so weights declared
+one by one are updated one by one (declared in a plate and used as `lv.dot(X, w)`, they become one
+Gaussian block once such plate vectors are accepted); Student-t degrees of freedom and the
+negative binomial's r must be numbers (integer r draws the Polya-gamma latents exactly; see
+`lvmdsl/families/polya_gamma.py`).
 
 ## The rules
 """

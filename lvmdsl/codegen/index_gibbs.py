@@ -30,6 +30,7 @@ import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
 from lvmdsl.runtime.kernels import feature_stack, weight_stack  # noqa: F401
+from lvmdsl.runtime.kernels import planned_term, weighted_gram  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
@@ -188,6 +189,9 @@ class IndexGibbsCodegen:
         routed = _routing_delta(factors, [sym for sym, _ in axes], symbols)
         if routed is not None:
             return self.routed_lines(cond, t, c, factors, routed, axes, symbols, sizes, letter, out_spec)
+        outer = self.outer_lines(cond, c, factors, symbols, sizes, letter, out, out_spec, comment)
+        if outer is not None:
+            return outer
         ops, specs, lines = self.operands(cond, factors, symbols, sizes, letter, set(out))
         if not ops:
             return [comment, f"acc += {float(c)!r}"]
@@ -244,6 +248,76 @@ class IndexGibbsCodegen:
         ops2, specs2, more = self.operands(cond, with_k, symbols, sizes, letter, set(out), prefix="opk")
         spec = ",".join(["Z" + k_letter + "".join(rest_out)] + specs2) + "->" + out_spec
         return [comment] + lines + more + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, scat{''.join(', ' + o for o in ops2)})"]
+
+    def outer_lines(self, cond, c, factors, symbols, sizes, letter, out: str, out_spec: str, comment: str):
+        """A term whose data factors, multiplied, would be an outer product that no sum shrinks
+        (``X[n,a] X[n,b] omega[n]``, ``X[n,i] X[n,j] w[i] w[j]``), with every state factor on the
+        axes of one data factor: the data factors are kept apart (an N x D x D array is never
+        built) and contracted per call, each state factor with its data factor first.  With one
+        state array on the shared axis only, the sum is a weighted Gram matrix, one batched
+        matrix product per call (``weighted_gram``); otherwise one planned einsum.  None if the
+        term has another shape."""
+        probe = FramePrinter([], {}, self.state)
+        data = [(f, _axes_in_order(f, symbols)) for f in factors if not probe.mentions_state(f)]
+        state = [(f, _axes_in_order(f, symbols)) for f in factors if probe.mentions_state(f)]
+        if len(data) < 2 or not state:
+            return None
+        axes = [{letter[x] for x in own} for _, own in data]
+        if any(not ax for ax in axes) or not all(any(set(letter[x] for x in own) <= ax for ax in axes)
+                                                 for _, own in state):
+            return None
+        kept = set(out) | {letter[x] for _, own in state for x in own}
+        if not set().union(*axes) <= kept:              # a sum over the data shrinks it: precompute as usual
+            return None
+        if any(ax == set().union(*axes) for ax in axes):   # one factor spans the product: no outer product
+            return None
+        if len(data) == 2 and all(len(own) == 2 for _, own in data) and out_spec == "Z" + out:
+            (fa, oa), (fb, ob) = data
+            shared = [x for x in oa if x in ob]
+            states_on_shared = all(set(own) <= set(shared) for _, own in state)
+            if len(shared) == 1 and states_on_shared and \
+                    "".join(letter[x] for x in oa + ob if x not in shared) == out and shared[0] not in {sym for sym in symbols[:len(out)]}:
+                ka, kb = (self._data_array(f, own, sizes, cond.name) + ("" if own[0] == shared[0] else ".T")
+                          for f, own in data)                  # (N, D) each: views, the shared axis first
+                lines = [comment]
+                names = []
+                for k, (f, own) in enumerate(state):        # each on the frame (chain, shared axis)
+                    p = FramePrinter([shared[0].name], sizes, self.state)
+                    src = p(f)
+                    lines += p.lines + [f"wt{k} = {src}"]
+                    names.append(f"wt{k}")
+                full = "(C, " + sizes[shared[0].name] + ")"
+                weight = " * ".join(f"np.broadcast_to({n}, {full})" for n in names)
+                return lines + [f"acc += {float(c)!r} * weighted_gram({ka}, {weight}, {kb})   # (X * w)' X per chain"]
+        ops, specs, lines = [], [], []
+        for f, own in data:
+            ops.append(self._data_array(f, own, sizes, cond.name))
+            specs.append("".join(letter[x] for x in own))
+        for k, (f, own) in enumerate(state):
+            p = FramePrinter([x.name for x in own], sizes, self.state)
+            src = p(f)
+            lines += p.lines + [f"op{k} = {src}"]
+            ops.append(f"op{k}")
+            specs.append("Z" + "".join(letter[x] for x in own))
+        return [comment] + lines + [f"acc += planned_term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, "
+                                    f"acc.shape, {', '.join(ops)})"]
+
+    def _data_array(self, f, own, sizes, target) -> str:
+        """A data factor as one array on its own axes, in the order it reads them (a view of the
+        data where it is one), named once in precompute for every term and update that uses it."""
+        axes = [sp.Symbol(f"_ax{i}", integer=True, nonnegative=True) for i in range(len(own))]
+        g = f.xreplace(dict(zip(own, axes)))
+        frame = {a.name: sizes[x.name] for a, x in zip(axes, own)}
+        p = FramePrinter([a.name for a in axes], frame, self.state, chain=False)
+        src = p(g)
+        full = "(1" + "".join(f", {frame[a.name]}" for a in axes) + ")"
+        body = "\n".join(p.lines + [f"np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"])
+        if body not in self._pre:
+            name = f"P[{join_key(target, 'data', len(self._pre))!r}]"
+            self.pre_lines += [f"# {sp.sstr(f)}"[:160], *p.lines,
+                               f"{name} = np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"]
+            self._pre[body] = name
+        return self._pre[body]
 
     def operands(self, cond, factors, symbols, sizes, letter, keep: set, prefix: str = "op"):
         """(operand names, einsum specs, lines): state factors per call, data factors contracted

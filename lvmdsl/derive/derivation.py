@@ -19,6 +19,10 @@ class Derivation(Mapping):
     """The complete conditionals of a model's unknowns, in declaration order."""
 
     engine = "element"
+    #: why an augmented model derived at element level although the array level is the default
+    engine_reason = ""
+    #: the data the rewrite pass read (missing values), kept so that a pickle can derive again
+    rewrite_data = None
 
     def __init__(self, model: Model, conditionals: dict, graph, rewrites: list | None = None,
                  original: Model | None = None):
@@ -33,7 +37,10 @@ class Derivation(Mapping):
     def __reduce_ex__(self, protocol):
         """An array-level derivation holds entry functions, which pickle cannot store: it is
         stored as its model and derived again on load (a pure function of the model)."""
-        if self.engine == "index":           # no rewrite ran (an augmented model derives at element level)
+        if self.engine == "index":           # the user's model, with the rewrites that ran (and the data they read)
+            if self.rewrites:
+                return (derive, (self.original, "gibbs", None, None, [r.rule for r in self.rewrites],
+                                 self.rewrite_data, "index"))
             return (derive, (self.model, "gibbs", None, None, False, None, "index"))
         return super().__reduce_ex__(protocol)
 
@@ -108,7 +115,8 @@ class Derivation(Mapping):
 
     def __str__(self):
         from ..explain.text import derivation_text
-        return rewrites_text(self.rewrites) + derivation_text(self)
+        why = f"Derived at element level: {self.engine_reason}\n\n" if self.engine_reason else ""
+        return rewrites_text(self.rewrites) + why + derivation_text(self)
 
     def __repr__(self):
         return f"<Derivation of {self.model.name!r}: {', '.join(self._c)}>"
@@ -127,6 +135,30 @@ def rewrites_text(records) -> str:
     return "\n".join(head) + "\n\n"
 
 
+def _index_derivation(model, graph, records, original, data=None):
+    """The array-level derivation of an (augmented) model's complete conditionals."""
+    from ..symbolic.index_form import LiteralTable
+    from ..symbolic.tensor import reset_fresh
+    from .index_conditionals import derive_index_conditional
+    reset_fresh()
+    literals = LiteralTable()
+    out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
+    d = Derivation(model, out, graph, records, original)
+    d.engine, d.literals = "index", literals
+    d.rewrite_data = _read_by_rules(records, data)
+    return d
+
+
+def _read_by_rules(records, data):
+    """The data entries the rules that ran read (missing values), or None."""
+    from ..rewrites import REGISTRY
+    if not records or not data:
+        return None
+    read = {r.variable: data[r.variable] for r in records
+            if getattr(REGISTRY.get(r.rule), "needs_data", False) and r.variable in data}
+    return read or None
+
+
 def derive(model: Model, method: str = "gibbs", latent=None, params=None, augment=True, data: dict | None = None,
            engine: str | None = None):
     """Derive the complete conditional of every unknown of ``model`` (no data needed).
@@ -140,8 +172,9 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     ``engine``: ``"index"`` (the default for complete conditionals) derives at the level of
     arrays, event axes and discrete states as symbolic indices (``derive.index_conditionals``), so
     its cost, its printout and its generated code do not grow with the length of a vector or the
-    number of states.  ``"element"`` writes every entry and state out (``derive.conditionals``);
-    the EM derivation and augmented models still use it (the default for them).
+    number of states; models the rewrite pass changed derive there too, unless a conditional is
+    exact only at element level (``d.engine_reason`` then says why).  ``"element"`` writes every
+    entry and state out (``derive.conditionals``); the EM derivation still uses it.
     """
     if not isinstance(model, Model):
         raise ModelError(f"lv.derive needs an lv.Model, got {type(model).__name__}")
@@ -156,31 +189,32 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
     model, records = apply_rewrites(model, augment, data)
     if records:
         graph = prepare(model)
+    fallback_reason = ""
+    d = None
     if engine is None:
-        engine = "index" if not records else "element"
-    if engine == "index":
-        from ..symbolic.index_form import LiteralTable
-        from ..symbolic.tensor import reset_fresh
-        from .index_conditionals import derive_index_conditional
-        reset_fresh()
-        literals = LiteralTable()
-        out = {v.name: derive_index_conditional(model, graph, v.name, literals) for v in model.unknowns}
-        d = Derivation(model, out, graph, records, original)
-        d.engine, d.literals = "index", literals
+        from .augmented_engine import index_or_reason
+        d, fallback_reason = index_or_reason(model, graph, records, original, data)
+    elif engine == "index":
+        d = _index_derivation(model, graph, records, original, data)
+    if d is not None:
         if method == "gibbs":
             return d
         from ..codegen.index_em import index_em_problem
         from ..runtime.em import split_unknowns
         from .index_em import IndexEMDerivation
         lat, par = split_unknowns(d, latent, params)
-        if index_em_problem(d, lat, par) is None:
+        problem = index_em_problem(d, lat, par)
+        if records and not engine_given:
+            problem = "the model was rewritten (augmentation or missing data): its EM steps are derived at element level"
+        if problem is None:
             return IndexEMDerivation(d, latent, params)
         if engine_given:
-            raise ModelError(f"engine='index': the EM steps cannot be derived at array level: "
-                             f"{index_em_problem(d, lat, par)}; use engine='element'")
-        # numerical M-steps, latents without array-level expectations: element level
+            raise ModelError(f"engine='index': the EM steps cannot be derived at array level: {problem}; "
+                             "use engine='element'")
+        fallback_reason = problem      # numerical M-steps, rewritten models: element level
     out = {v.name: derive_conditional(model, graph, v.name) for v in model.unknowns}
     d = Derivation(model, out, graph, records, original)
+    d.engine_reason = fallback_reason
     if method == "gibbs":
         return d
     if method in ("em", "ecm", "online_em", "annealed_em"):
@@ -190,6 +224,7 @@ def derive(model: Model, method: str = "gibbs", latent=None, params=None, augmen
             """The EM derivation, printed after the rewrites it starts from."""
 
             def __str__(self):
-                return rewrites_text(self.d.rewrites) + super().__str__()
+                from ..runtime.em_missing import pattern_note
+                return rewrites_text(self.d.rewrites) + pattern_note(self.d) + super().__str__()
         return (AugmentedEMDerivation if records else EMDerivation)(d, latent, params)
     raise ValueError(f"no derivation for method {method!r}; use 'gibbs' or 'em'")

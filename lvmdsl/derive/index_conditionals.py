@@ -128,6 +128,8 @@ class IndexConditional(ConditionalNames):
             if self.family.name == "Bernoulli":
                 return Distribution(self.family, {"p": np.exp(logp[..., 1])})
             return Distribution(self.family, {"p": np.exp(logp)})
+        if getattr(self.family, "fixed_params", ()) and not self.family.support.discrete:
+            return _with_fixed(self, eta, env, sizes)        # bounds, PolyaGamma's b: as the prior gives them
         return Distribution(self.family, self._from_natural(eta))
 
     def _from_natural(self, eta):
@@ -146,6 +148,16 @@ class IndexConditional(ConditionalNames):
     def _repr_markdown_(self):
         from ..explain.display import conditional_markdown
         return conditional_markdown(self)
+
+
+def _with_fixed(cond, eta, env, sizes) -> Distribution:
+    """The conditional of a family with fixed parameters (kept as the prior gives them), in the
+    family the joint factors of an augmentation condition to (``posterior_family``)."""
+    from ..families import conditional_family
+    from ..graph.validate import evaluate_params
+    prior = evaluate_params(cond.target, env, sizes)
+    family = conditional_family(cond.family)
+    return Distribution(family, family.index_from_natural(eta, fixed={k: prior[k] for k in cond.family.fixed_params}))
 
 
 class IndexNonConjugate(NonConjugate):
@@ -185,8 +197,9 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
         else:
             candidates = [target.family]
         failure = None
-        base = canonical(-target.family.index_log_base_measure(elem_t))
-        factors[0].terms = factors[0].terms + base
+        base = canonical(-_log_base_measure(target.family, elem_t, prior_p))
+        cancels = any(target_atoms(t.coef, name) for t in base)   # h(x) of the target (PolyaGamma's)
+        factors[0].terms = merge(factors[0].terms + base) if cancels else factors[0].terms + base
         for family in candidates:
             stats = family.index_stats(elem_t, prior_p)
             if stats is None:
@@ -245,6 +258,15 @@ def _pattern_text(stats) -> str:
                 seen[x] = sp.Symbol(next(names))
         out.append(sp.sstr(st.expr.xreplace(seen)))
     return ", ".join(out)
+
+
+def _log_base_measure(family, elem_t, prior_p):
+    """log h(x) at array level; a family whose h depends on a fixed parameter (PolyaGamma's
+    shape b) takes the prior's parameters, and its h then cancels the prior's own term."""
+    import inspect
+    if "p" in inspect.signature(family.index_log_base_measure).parameters:
+        return family.index_log_base_measure(elem_t, prior_p)
+    return family.index_log_base_measure(elem_t)
 
 
 def _vehicles(target) -> tuple:

@@ -21,12 +21,19 @@ from scipy import stats
 from .simulate import BatchedSimulator
 
 
-def default_test_functions(model) -> dict:
-    """name -> g(state) returning one value per chain (state arrays have a leading chain axis)."""
+def default_test_functions(model, completed: dict | None = None) -> dict:
+    """name -> g(state) returning one value per chain (state arrays have a leading chain axis).
+
+    ``completed`` maps a variable with missing entries to the latent that completes it
+    (``y -> y_complete``): its test functions read the completion."""
+    completed = completed or {}
+
     def mean(name):
+        name = completed.get(name, name)
         return lambda S: S[name].reshape(S[name].shape[0], -1).astype(float).mean(1)
 
     def square(name):
+        name = completed.get(name, name)
         return lambda S: (S[name].reshape(S[name].shape[0], -1).astype(float) ** 2).mean(1)
 
     out = {}
@@ -71,17 +78,18 @@ class GewekeReport:
 
 def geweke_test(model, sizes: dict, consts: dict | None = None, n_marginal: int = 20000, n_iter: int = 2000,
                 chains: int = 16, burn: int = 50, seed: int = 0, test_functions: dict | None = None,
-                alpha: float = 0.01, hook=None, augment=True) -> GewekeReport:
+                alpha: float = 0.01, hook=None, augment=True, data: dict | None = None) -> GewekeReport:
     """Run both simulators and compare the means of the test functions.
 
     ``sizes`` fixes the plate sizes (e.g. {"N": 5}); ``consts`` gives constants.  ``hook(name, fn)``
     may wrap a generated update (a planted bug shows the test can fail).  ``augment`` is passed to
     ``lv.derive``: the sweeps then include the augmentation latents, and the test functions read
-    the variables as declared.
+    the variables as declared.  ``data`` with NaN entries makes those entries missing in every
+    simulated data set (the rewrite pass sees it); test functions then read their completion.
     """
     rng = np.random.default_rng(seed)
-    sim = BatchedSimulator(model, sizes, consts, hook, augment)
-    g = test_functions or default_test_functions(model)
+    sim = BatchedSimulator(model, sizes, consts, hook, augment, data=data)
+    g = test_functions or default_test_functions(model, {v.name: sim.completed(v.name) for v in model.observed})
     marginal = sim.draw_prior(rng, n_marginal)
     mc = {k: f(marginal) for k, f in g.items()}
     S = sim.draw_prior(rng, chains)

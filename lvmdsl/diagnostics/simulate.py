@@ -25,15 +25,19 @@ class BatchedSimulator:
     """Prior draws, Gibbs sweeps and data draws for ``C`` independent (parameters, data) pairs."""
 
     def __init__(self, model, sizes: dict, consts: dict | None = None, hook=None, augment=True,
-                 engine: str | None = None):
+                 engine: str | None = None, data: dict | None = None):
         # sweeps run on the augmented model (its latents join the state); marginal draws of the
-        # user's variables come from the model as declared, whose law the augmentation keeps
-        self.original, self.d = model, derive(model, augment=augment, engine=engine)
+        # user's variables come from the model as declared, whose law the augmentation keeps.
+        # ``data`` shows the rewrite pass which entries are missing (NaN): every simulated data set
+        # misses the same entries
+        self.original, self.d = model, derive(model, augment=augment, engine=engine, data=data)
+        self.given = dict(data or {})
         model = self.model = self.d.model
         self.unknowns = [v.name for v in model.unknowns]
         self.observed = [v.name for v in model.observed]
         lost = [v.name for v in self.original.observed if v.name not in self.observed]
-        # data a rewrite turned into constants (probit's y) is redrawn by the rule, given the state
+        # data a rewrite turned into constants (probit's y, a negative binomial's counts, data with
+        # missing entries) is redrawn by the rule given the state, with the latents it augments
         self.redraws = [r for r in self.d.rewrites if r.variable in lost and hasattr(REGISTRY.get(r.rule), "redraw")]
         missing = sorted(set(lost) - {r.variable for r in self.redraws})
         if missing:
@@ -45,7 +49,9 @@ class BatchedSimulator:
             if not self.d[n].conjugate:
                 raise ModelError(f"{n!r} has no exact conditional ({self.d[n].reason}); these checks need one")
         gen = IndexGibbsCodegen if self.d.engine == "index" else GibbsCodegen
-        self.codegen = gen(self.d, state=set(self.unknowns) | set(self.observed))
+        # data a rewrite turned into constants differs from chain to chain too: state for the code
+        per_chain = set(lost) | {c.name for c in self.derived}
+        self.codegen = gen(self.d, state=set(self.unknowns) | set(self.observed) | per_chain)
         ns = self.codegen.compile()
         self.consts = {k: np.asarray(v) for k, v in (consts or {}).items()}
         for c in model.consts.values():
@@ -84,7 +90,9 @@ class BatchedSimulator:
         def update(S, D, DI, Z, P, rng):
             C = Z["_chains"]
             fixed = fixed_values(v, self.consts, self.sizes, {k: S[k] for k in S}, C)
-            S[name] = conditional_family(cond.family).sample_natural(rng, natural(S, D, DI, Z, P), fixed=fixed)
+            fam = conditional_family(cond.family)
+            draw = fam.index_sample_natural if self.d.engine == "index" else fam.sample_natural
+            S[name] = draw(rng, natural(S, D, DI, Z, P), fixed=fixed)
         return update
 
     def draw_prior(self, rng: np.random.Generator, C: int, names=None) -> dict:
@@ -94,6 +102,10 @@ class BatchedSimulator:
         S = self._ancestral(rng, C, S, names or list(self.original.variables), self.original)
         if names is not None:
             return S
+        for r in self.redraws:            # what the data shows of the complete draw (missing entries: NaN)
+            hide = getattr(REGISTRY[r.rule], "observe", None)
+            if hide is not None:
+                S.update(hide(r, S, self.given))
         self._derive_consts(S)
         extra = [n for n in self.model.variables if n not in S]
         return self._ancestral(rng, C, S, extra) if extra else S
@@ -115,12 +127,24 @@ class BatchedSimulator:
             S[v.name] = x.astype(np.intp) if v.is_discrete else x.astype(float)
         return S
 
+    def _params(self, name: str, S: dict) -> dict:
+        """The parameters of the augmented model's ``name`` at the state ``S`` (chain axis first)."""
+        C = next(iter(S.values())).shape[0]
+        return batched_params(self.model.variables[name], {**self.consts, **S}, self.sizes, set(S), C)
+
+    def completed(self, name: str) -> str:
+        """The variable whose draws complete ``name`` (its rewrite's latent for missing data), or ``name``."""
+        for r in self.redraws:
+            if r.variable == name and getattr(REGISTRY[r.rule], "observe", None) is not None:
+                return r.new[0]
+        return name
+
     def draw_data(self, rng, S: dict) -> dict:
         """Fresh observed data given the unknowns in ``S`` (one data set per chain)."""
         C = next(iter(S.values())).shape[0]
         S = self._ancestral(rng, C, S, self.observed)
         for r in self.redraws:
-            S.update(REGISTRY[r.rule].redraw(r, S, rng))
+            S.update(REGISTRY[r.rule].redraw(r, S, rng, lambda name: self._params(name, S)))
         if self.redraws:
             self._derive_consts(S)
         return S

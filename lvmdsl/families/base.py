@@ -221,14 +221,16 @@ class Family:
         """log h(x) at the level of arrays (a constant for the vector and matrix families)."""
         return self.log_base_measure(x.scalar()) if not x.shape else sp.Integer(0)
 
-    def index_from_natural(self, eta: list) -> dict:
+    def index_from_natural(self, eta: list, fixed: dict | None = None) -> dict:
         """Canonical parameters from natural parameters with their event axes (``eta[s]`` has the
-        batch shape followed by the axes of statistic s)."""
-        return self.from_natural(eta)
+        batch shape followed by the axes of statistic s); ``fixed``: the parameters the natural
+        ones do not determine (bounds, PolyaGamma's b), for families that have them.  Scalar
+        families lay their natural parameters out as ``from_natural`` does."""
+        return self.from_natural(eta) if fixed is None else self.from_natural(eta, fixed=fixed)
 
-    def index_sample_natural(self, rng: np.random.Generator, eta: list):
+    def index_sample_natural(self, rng: np.random.Generator, eta: list, fixed: dict | None = None):
         """One draw per batch element at natural parameters laid out as in ``index_from_natural``."""
-        return self.sample(rng, self.index_from_natural(eta))
+        return self.sample(rng, self.index_from_natural(eta) if fixed is None else self.index_from_natural(eta, fixed))
 
     def index_argmax_natural(self, eta: list):
         """The M-step's maximiser of eta . T(x) + log h(x) at natural parameters laid out as in

@@ -69,6 +69,17 @@ class PartlyObservedMVN(MultivariateNormal):
             raise FamilyError("PartlyObservedMVN needs its observed coordinates: fixed={'observed': ...}")
         return {**out, "observed": np.asarray(fixed["observed"], float)}
 
+    def index_from_natural(self, eta, fixed=None):
+        """Natural parameters with their event axes (h[..., a], J[..., a, b]), as the
+        MultivariateNormal lays them out, and the observed coordinates."""
+        if fixed is None or "observed" not in fixed:
+            raise FamilyError("PartlyObservedMVN needs its observed coordinates: fixed={'observed': ...}")
+        out = MultivariateNormal.index_from_natural(self, eta)
+        return {**out, "observed": np.asarray(fixed["observed"], float)}
+
+    def index_sample_natural(self, rng, eta, fixed=None):
+        return self.sample(rng, self.index_from_natural(eta, fixed))
+
     def logpdf(self, x, p):
         """The joint factor: the Gaussian density of the completion (-inf if it changes an observed value)."""
         base = super().logpdf(np.asarray(x, float), {"mean": p["mean"], "precision": p["precision"]})

@@ -77,11 +77,17 @@ class PolyaGamma(Family):
             raise FamilyError("the PolyaGamma base measure depends on b: pass the parameters")
         return log_pg_base(x, p["b"])
 
+    def index_log_base_measure(self, x, p=None):
+        """log h(w) at array level: ``log_pg_base(w, b)`` with the prior's (scalar) b."""
+        if p is None:
+            raise FamilyError("the PolyaGamma base measure depends on b: pass the parameters")
+        return log_pg_base(x.scalar(), p["b"].scalar())
+
     def natural_params(self, p):
         return [-p["c"] ** 2 / 2]
 
     def from_natural_sym(self, eta):
-        return {"c": sp.sqrt(-2 * eta[0])}
+        return {"c": sp.sqrt(sp.factor_terms(-2 * eta[0]))}      # numbers out of sums: sqrt(Σ ...), not sqrt(2) sqrt(-Σ -.../2)
 
     # numeric
     def from_natural(self, eta, fixed=None):
@@ -114,8 +120,10 @@ class PolyaGamma(Family):
         b = np.ascontiguousarray(np.broadcast_to(p["b"], shape), dtype=float)
         c = np.ascontiguousarray(np.broadcast_to(p["c"], shape), dtype=float)
         b, c = b.reshape(-1), c.reshape(-1)
-        out = np.empty(b.shape)
         whole = np.mod(b, 1) == 0          # integer shapes: Devroye's exact method (sums of PG(1, c))
+        if np.all(whole):                   # the usual case (logistic links): one call, no masked copies
+            return random_polyagamma(b, c, method="devroye", random_state=rng).reshape(shape)
+        out = np.empty(b.shape)
         if np.any(whole):
             out[whole] = random_polyagamma(b[whole], c[whole], method="devroye", random_state=rng)
         if not np.all(whole):               # other shapes: the package's default (see the module docstring)

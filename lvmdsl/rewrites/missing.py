@@ -129,6 +129,33 @@ class IntervalData(Rule):
             f"{free} of {lower.size} entries of {y} are missing or censored (latent); the others are point intervals",
             f"the draws of {full} complete {y}: observed entries equal the data"])
 
+    def observe(self, record, S: dict, given: dict) -> dict:
+        """What the data show of a complete draw of ``record.variable``, for simulators: NaN where
+        the data ``given`` miss entries (every simulated data set misses the same ones)."""
+        y = record.variable
+        if y not in given:
+            raise ModelError(f"simulating {y!r} with missing entries needs its data (which entries are missing): "
+                             f"pass data={{'{y}': array with NaN}}")
+        value = given[y]
+        lo, hi = bounds_of(value)
+        if np.any((lo < hi) & (np.isfinite(lo) | np.isfinite(hi))):
+            raise ModelError(f"simulating censored data of {y!r} is not supported (only missing entries, NaN)")
+        full = np.asarray(S[y], float)
+        return {y: np.where(lo < hi, np.nan, full), record.new[0]: full}
+
+    def redraw(self, record, S: dict, rng, params) -> dict:
+        """The data and its missing entries given the parameters, for simulators: the complete value
+        from the declared family (without its interval), then NaN where the data are missing."""
+        from ..families import FAMILIES
+        y, full_name = record.variable, record.new[0]
+        p = params(full_name)
+        declared = "MultivariateNormal" if "observed" in p else "Poisson" if "rate" in p else "Normal"
+        family = FAMILIES[declared]
+        data = np.asarray(S[y], float)                      # (chains, *plates, *event), NaN where missing
+        batch = data.shape[: data.ndim - family.event_ndim]
+        full = np.asarray(family.sample(rng, {k: p[k] for k in family.params}, batch), float)
+        return {y: np.where(np.isnan(data), np.nan, full), full_name: full}
+
     def _apply_vector(self, b, m):
         """Missing coordinates of a vector observation: the complete vector is latent, with the data
         (NaN where missing) as the fixed observed coordinates; its conditional is the Gaussian of the

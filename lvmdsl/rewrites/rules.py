@@ -66,7 +66,7 @@ class Probit(Rule):
                                                     f"({lo.name}: {lo.describe}; {hi.name}: {hi.describe})"])
 
 
-    def redraw(self, record, S: dict, rng) -> dict:
+    def redraw(self, record, S: dict, rng, params=None) -> dict:
         """y given the augmented state, for simulators: y = 1[z > 0] (the interval z lies in)."""
         return {record.variable: (S[record.new[0]] > 0).astype(float)}
 
@@ -189,6 +189,18 @@ class NegativeBinomialLogit(Rule):
         latent = b.declare("PolyaGammaJoint", w, {"b": yc + r, "eta": b.expr(m.parts["eta"]), "kappa": (r - yc) / 2,
                                                   "logc": logc}, v.plates)
         return self.record(m, [w], [latent], notes=[f"{y} is now data inside the factor of {w} (b = {y} + r)"])
+
+    def redraw(self, record, S: dict, rng, params) -> dict:
+        """The counts and their latents given eta, for simulators: y ~ NegativeBinomial(r, sigmoid(eta)),
+        then omega ~ PolyaGamma(y + r, eta), a draw from p(y, omega | eta) (``params(name)``: the
+        augmented model's parameters at the state)."""
+        from ..families import FAMILIES
+        p = params(record.new[0])
+        eta, b = np.asarray(p["eta"], float), np.asarray(p["b"], float)
+        r = b - np.asarray(S[record.variable], float)                 # b = y + r
+        y = rng.negative_binomial(r, special.expit(eta)).astype(float)
+        omega = FAMILIES["PolyaGamma"].sample(rng, {"b": y + r, "c": eta})
+        return {record.variable: y, record.new[0]: omega}
 
 
 BUILTIN = (Probit(), Logistic(), StudentTScale(), LaplaceScale(), NegativeBinomialLogit())

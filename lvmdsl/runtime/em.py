@@ -69,6 +69,14 @@ class ConvergenceWarning(UserWarning):
 class EMProgram:
     """A compiled EM program for one model, split into latents and parameters, and one data set."""
 
+    def __new__(cls, derivation=None, *args, **kwargs):
+        """A mixture whose vector observations miss coordinates has its own exact E-step
+        (``runtime.em_missing``): the program is then that subclass."""
+        if cls is EMProgram and derivation is not None:
+            from .em_missing import program_class
+            cls = program_class(derivation) or cls
+        return super().__new__(cls)
+
     def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
         derivation, self.index = em_level(derivation, latent, params)
         self.d, self.model, self.R = derivation, derivation.model, restarts

@@ -19,7 +19,6 @@ from ..derive.derivation import Derivation
 from ..frontend.expr import ModelError
 from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
-from ..derive.conditionals import Conditional
 from ..families import conditional_family
 from .fixed import fixed_values, has_fixed
 from .initial import in_support, initial_state, mixture_start
@@ -131,13 +130,15 @@ class GibbsProgram:
         if cond.conjugate and cond.flat:
             raise ModelError(f"{name!r} is a Param without a prior, which Gibbs sampling cannot draw; "
                              "give it a prior, or estimate it with method='em'")
-        if isinstance(cond, Conditional) and cond.rule != "enumeration" and has_fixed(cond.family):
+        if cond.conjugate and cond.rule != "enumeration" and has_fixed(cond.family):
             natural = self.namespace[f"natural_{_ident(name)}"]   # fixed parameters (bounds, PG shape) added here
 
             def run(S, rng, natural=natural, cond=cond, v=v):
                 eta = natural(S, self.D, self.DI, self.Z, self.P)
                 fixed = fixed_values(v, self.env, self.sizes, S, self.chains)
-                S[v.name] = conditional_family(cond.family).sample_natural(rng, eta, fixed=fixed)
+                fam = conditional_family(cond.family)     # array level: event axes kept (index_sample_natural)
+                draw = fam.index_sample_natural if getattr(cond, "engine", "") == "index" else fam.sample_natural
+                S[v.name] = draw(rng, eta, fixed=fixed)
             return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if cond.conjugate:
             fn = self.namespace[f"update_{_ident(name)}"]

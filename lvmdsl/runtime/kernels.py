@@ -199,6 +199,34 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
     return c * val if c != 1.0 else val
 
 
+def planned_term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
+    """``term`` with the contraction order planned once (``np.einsum_path``, greedy) and kept:
+    for terms whose data factors are kept apart, so that each state factor meets its data
+    factor first (``(X w)^2`` as two matrix-vector products, not a sum over an N x D x D array)."""
+    operands = [np.asarray(o, dtype=float) for o in operands]
+    ins, out = spec.split("->")
+    present = set(ins.replace(",", ""))
+    kept = "".join(ch for ch in out if ch in present)
+    key = ("planned", spec, shape, tuple(o.shape for o in operands))
+    plan = _PLANS.get(key)
+    if plan is None:
+        path = np.einsum_path(f"{ins}->{kept}", *operands, optimize="greedy")[0]
+        plan = _PLANS[key] = (path, None if kept == out else tuple(n if ch in present else 1 for ch, n in zip(out, shape)))
+    path, reshape = plan
+    val = np.einsum(f"{ins}->{kept}", *operands, optimize=path)
+    if reshape is not None:
+        val = val.reshape(reshape)
+    return c * val if c != 1.0 else val
+
+
+def weighted_gram(A: np.ndarray, w: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``out[c] = (A * w[c][:, None])' B``, i.e. sum_n w[c, n] A[n, a] B[n, b], for every chain c:
+    one batched matrix product (the Polya-gamma or Student-t weighted X'X).  A (N, Da), w (C, N),
+    B (N, Db)."""
+    A, B, w = np.asarray(A, float), np.asarray(B, float), np.asarray(w, float)
+    return np.matmul(np.swapaxes(A[None] * w[..., None], -1, -2), B)
+
+
 def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout),
     kept inside the support (see ``into_support``)."""
