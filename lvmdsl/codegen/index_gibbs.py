@@ -282,7 +282,7 @@ class IndexGibbsCodegen:
                 lines = [comment]
                 names = []
                 for k, (f, own) in enumerate(state):        # each on the frame (chain, shared axis)
-                    p = FramePrinter([shared[0].name], sizes, self.state)
+                    p = FramePrinter([shared[0].name], sizes, self.state, override=self.override)
                     src = p(f)
                     lines += p.lines + [f"wt{k} = {src}"]
                     names.append(f"wt{k}")
@@ -294,7 +294,7 @@ class IndexGibbsCodegen:
             ops.append(self._data_array(f, own, sizes, cond.name))
             specs.append("".join(letter[x] for x in own))
         for k, (f, own) in enumerate(state):
-            p = FramePrinter([x.name for x in own], sizes, self.state)
+            p = FramePrinter([x.name for x in own], sizes, self.state, override=self.override)
             src = p(f)
             lines += p.lines + [f"op{k} = {src}"]
             ops.append(f"op{k}")
@@ -314,8 +314,8 @@ class IndexGibbsCodegen:
         body = "\n".join(p.lines + [f"np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"])
         if body not in self._pre:
             name = f"P[{join_key(target, 'data', len(self._pre))!r}]"
-            self.pre_lines += [f"# {sp.sstr(f)}"[:160], *p.lines,
-                               f"{name} = np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"]
+            self.pre_blocks.append((name, [f"# {sp.sstr(f)}"[:160], *p.lines,
+                                           f"{name} = np.asarray(np.broadcast_to({src}, {full})[0], dtype=float)"]))
             self._pre[body] = name
         return self._pre[body]
 
