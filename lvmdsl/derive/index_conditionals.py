@@ -30,6 +30,7 @@ from ..symbolic.index_form import IndexBackend, LiteralTable
 from ..symbolic.lower import plate_symbol
 from ..symbolic.matrix import MatrixAtomError
 from ..symbolic.tensor import fresh_index
+from .index_blocks import on_diagonal, row_blocks
 from .index_eval import evaluate_terms
 
 
@@ -51,6 +52,8 @@ class IndexConditional(ConditionalNames):
     """The complete conditional of one unknown; natural parameters are index expressions."""
 
     engine = "index"
+    #: leading event axes that are block axes (``derive.index_blocks``): rows updated apart
+    blocks = 0
 
     def __init__(self, model, target, rule, family, element, stats, factors, literals, n_states=None):
         self.model, self.target, self.rule, self.family = model, target, rule, family
@@ -106,7 +109,7 @@ class IndexConditional(ConditionalNames):
         for s, terms in enumerate(self.natural):
             val = evaluate_terms(terms, self.free_axes(s), env, sizes)
             if self.stats[s].symmetric:
-                k = len(self.stats[s].indices) // 2
+                k = (len(self.stats[s].indices) - self.blocks) // 2
                 nd = val.ndim
                 perm = list(range(nd - 2 * k)) + list(range(nd - k, nd)) + list(range(nd - 2 * k, nd - k))
                 val = (val + np.transpose(val, perm)) / 2
@@ -128,17 +131,21 @@ class IndexConditional(ConditionalNames):
             if self.family.name == "Bernoulli":
                 return Distribution(self.family, {"p": np.exp(logp[..., 1])})
             return Distribution(self.family, {"p": np.exp(logp)})
+        shape = self.target.event_shape
+        if self.family.name == "MultivariateNormal" and len(shape) - self.blocks > 1:
+            return ArrayNormal(self.family, self._from_natural(eta), self.block_shape)
         return Distribution(self.family, self._from_natural(eta))
 
     def _from_natural(self, eta):
         shape = self.target.event_shape
         if self.family.name == "MultivariateNormal" and len(shape) > 1:
-            batch = eta[0].shape[: eta[0].ndim - len(shape)]
-            n = int(np.prod(shape))
-            flat = [eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))]
-            p = self.family.index_from_natural(flat)
-            return {"mean": p["mean"].reshape(batch + shape), "precision": p["precision"]}
+            return block_params(self.family, eta, shape, self.blocks)
         return self.family.index_from_natural(eta)
+
+    @property
+    def block_shape(self) -> tuple:
+        """The shape of one block of a real array's update: its event axes after the block axes."""
+        return tuple(self.target.event_shape[self.blocks:])
 
     def __repr__(self):
         return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
@@ -192,10 +199,70 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
             except NotConjugate as err:
                 failure = err
                 continue
-            return IndexConditional(model, target, "conjugate", family, elem_t, stats, factors, literals)
+            return _with_blocks(IndexConditional(model, target, "conjugate", family, elem_t, stats, factors, literals))
         raise failure
     except NotConjugate as reason:
         return IndexNonConjugate(target, reason, factors)
+
+
+def _with_blocks(cond: IndexConditional) -> IndexConditional:
+    """A real array's conditional split into its independent row blocks, when its precision is
+    block diagonal (``derive.index_blocks``)."""
+    stats, natural, onto = row_blocks(cond.stats, cond.natural)
+    if onto:
+        cond.stats, cond.blocks = stats, len(onto)
+        cond.__dict__["natural"] = natural
+        for f in cond.factors:
+            f.coefficients = [f.coefficients[0], on_diagonal(f.coefficients[1], onto)]
+    return cond
+
+
+def block_params(family, eta, shape: tuple, blocks: int) -> dict:
+    """Canonical parameters of a real array's blocks: block axes join the batch, the entries of
+    one block are flattened into one vector (mean keeps the array's own layout)."""
+    batch = eta[0].shape[: eta[0].ndim - len(shape)] + tuple(shape[:blocks])
+    rest = tuple(shape[blocks:])
+    n = int(np.prod(rest))
+    p = family.index_from_natural([eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))])
+    return {"mean": p["mean"].reshape(batch + rest), "precision": p["precision"]}
+
+
+class ArrayNormal(Distribution):
+    """A multivariate normal on the entries of an array block (of shape ``block``): the
+    precision is over the flattened entries; values, draws and means keep the array's layout."""
+
+    def __init__(self, family, params, block: tuple):
+        super().__init__(family, params)
+        self.block = tuple(block)
+
+    def _flat(self):
+        m = self.params["mean"]
+        n = int(np.prod(self.block))
+        return {"mean": m.reshape(m.shape[: m.ndim - len(self.block)] + (n,)), "precision": self.params["precision"]}
+
+    def _shaped(self, a, extra=()):
+        return a.reshape(a.shape[: a.ndim - 1 - len(extra)] + self.block + tuple(extra))
+
+    def mean(self):
+        return np.array(self.params["mean"])
+
+    def cov(self):
+        """The covariance over the flattened entries of a block (row-major order)."""
+        return self.family.cov(self._flat())
+
+    def var(self):
+        return self._shaped(self.family.var(self._flat()))
+
+    def mode(self):
+        return self.mean()
+
+    def logpdf(self, value):
+        v = np.asarray(value, dtype=float)
+        v = v.reshape(v.shape[: v.ndim - len(self.block)] + (-1,))
+        return self.family.logpdf(v, self._flat())
+
+    def sample(self, rng, size: tuple = ()):
+        return self._shaped(self.family.sample(rng, self._flat(), size))
 
 
 def _vehicles(target) -> tuple:

@@ -49,7 +49,8 @@ def display_terms(c, s: int):
         names = iter(n for n in "ijklmpqr" if n not in taken)
         bswap = {b: sp.Symbol(next(names), integer=True, nonnegative=True) for b, _ in t.bound if is_fresh(b)}
         out.append(Term(t.coef.xreplace({**swap, **bswap}), tuple((bswap.get(b, b), n) for b, n in t.bound)))
-    free = [] if c.rule == "enumeration" else [swap[p] for p in pats]
+    blocks = getattr(c, "blocks", 0)        # block axes read like plates: W[a] is one row
+    free = [] if c.rule == "enumeration" else [swap[p] for p in pats[blocks:]]
     return out, free
 
 
@@ -71,8 +72,20 @@ def params_sym(c) -> dict:
 
 
 def element_text(c) -> str:
-    plates = ", ".join(p.name for p in c.target.plates)
+    """``mu[k]``; a real array updated by row blocks shows its block index: ``W[a]``."""
+    names = [p.name for p in c.target.plates]
+    if getattr(c, "blocks", 0):
+        names += [display_terms(c, 0)[0] and _block_names(c)][0]
+    plates = ", ".join(names)
     return f"{c.name}[{plates}]" if plates else c.name
+
+
+def _block_names(c) -> list[str]:
+    """The reader's names of the block axes (as ``display_terms`` names the pattern indices)."""
+    from ..symbolic.tensor import is_fresh
+    taken = {x.name for t in c.natural[0] for x in t.coef.free_symbols if not is_fresh(x)}
+    pool = [n for n in "abcdef" if n not in taken]
+    return pool[: c.blocks]
 
 
 def natural_texts(c, latex: bool = False) -> list[str]:
@@ -122,6 +135,8 @@ def _pattern_names(c) -> dict:
     names, pool = {}, iter("abcdef")
     for st in c.stats:
         for x in st.symbols:
+            if x in names:                      # one pattern index shared by two statistics: one name
+                continue
             names[x] = sp.Symbol("s" if c.rule == "enumeration" else next(pool), integer=True, nonnegative=True)
     return names
 
@@ -155,7 +170,7 @@ def index_explain(c) -> str:
         out.append(f"3. The {c.prior_family.name} prior has sufficient statistics T = ({stats}), for symbolic indices.")
         out.append("   Each term is matched to a statistic; the coefficients, collected from each factor:")
         for f in c.factors:
-            parts = [f"{show(_pretty(st.expr, pn))}: {terms_linalg(merge(k), list(st.symbols))}"
+            parts = [f"{show(_pretty(st.expr, pn))}: {terms_linalg(merge(k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
                      for st, k in zip(c.stats, f.coefficients) if k]
             where = summed_over(c, f)
             out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + (f"   ({where})" if where else ""))

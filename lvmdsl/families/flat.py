@@ -14,14 +14,35 @@ import sympy as sp
 
 from .base import Family, FamilyError, Support
 
-#: constraint -> (support kind, allowed event rank, vehicle families to try in order)
+#: constraint -> (support kind, smallest event rank, vehicle families to try in order by rank).
+#: A real array of any rank is one multivariate normal on its entries (a (D, M) matrix W: the
+#: statistics W[a, b] and W[a, b] W[c, e]); a positive or unit array is independent scalars.
 DOMAINS = {
-    None: ("real", (0, 1), {0: ("Normal",), 1: ("MultivariateNormal",)}),
-    "positive": ("positive", (0,), {0: ("Gamma", "InverseGamma")}),
-    "unit": ("unit", (0,), {0: ("Beta",)}),
-    "simplex": ("simplex", (1,), {1: ("Dirichlet",)}),
-    "positive_definite": ("positive_definite", (2,), {2: ("Wishart", "InverseWishart")}),
+    None: ("real", 0, {0: ("Normal",), "array": ("MultivariateNormal",)}),
+    "positive": ("positive", 0, {0: ("Gamma", "InverseGamma")}),
+    "unit": ("unit", 0, {0: ("Beta",)}),
+    "simplex": ("simplex", 1, {1: ("Dirichlet",)}),
+    "positive_definite": ("positive_definite", 2, {2: ("Wishart", "InverseWishart")}),
 }
+
+#: the rank whose vehicles an array of higher rank uses (a batch of simplices, of matrices)
+_OWN_RANK = {"simplex": 1, "positive_definite": 2, "positive": 0, "unit": 0}
+
+
+def _shape(shape) -> tuple:
+    """The event shape as a tuple of positive ints: ``()``, ``5``, ``(D, M)``; anything else is a
+    FamilyError saying what a shape is."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)):
+        raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {shape!r}")
+    out = []
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {tuple(shape)!r} "
+                              f"({n!r} is not a positive integer)")
+        out.append(int(n))
+    return tuple(out)
 
 
 class Flat(Family):
@@ -35,17 +56,20 @@ class Flat(Family):
         if constraint not in DOMAINS:
             raise FamilyError(f"unknown constraint {constraint!r}; use one of "
                               + ", ".join(repr(c) for c in DOMAINS))
-        kind, ranks, vehicles = DOMAINS[constraint]
-        shape = tuple(int(s) for s in np.atleast_1d(shape)) if np.ndim(shape) or shape != () else ()
-        if len(shape) not in ranks:
-            raise FamilyError(f"a Param with constraint {constraint!r} must have "
-                              + " or ".join(f"{r} dimension(s)" for r in ranks) + f", got shape {shape}")
-        if constraint == "positive_definite" and shape[0] != shape[1]:
-            raise FamilyError(f"a positive-definite Param must be square, got shape {shape}")
+        kind, lowest, vehicles = DOMAINS[constraint]
+        shape = _shape(shape)
+        if len(shape) < lowest:
+            raise FamilyError(f"a Param with constraint {constraint!r} needs at least {lowest} dimension(s) "
+                              f"(a {'vector' if lowest == 1 else 'square matrix'}), got shape {shape}")
+        if constraint == "positive_definite" and shape[-1] != shape[-2]:
+            raise FamilyError(f"a positive-definite Param must be square in its last two axes, got shape {shape}")
         self.constraint, self.shape = constraint, shape
         self.support = Support(kind)
         self.event_ndim = len(shape)
-        self.vehicles = vehicles[len(shape)]
+        if constraint is None:
+            self.vehicles = vehicles[0] if not shape else vehicles["array"]
+        else:
+            self.vehicles = vehicles[_OWN_RANK[constraint]]
 
     def event_shape(self, param_shapes):
         return self.shape
