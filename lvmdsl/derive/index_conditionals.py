@@ -208,6 +208,9 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
 def _with_blocks(cond: IndexConditional) -> IndexConditional:
     """A real array's conditional split into its independent row blocks, when its precision is
     block diagonal (``derive.index_blocks``)."""
+    if not cond.family.event_ndim and cond.target.event_shape:   # an array of independent scalars
+        cond.blocks = len(cond.target.event_shape)
+        return cond
     stats, natural, onto = row_blocks(cond.stats, cond.natural)
     if onto:
         cond.stats, cond.blocks = stats, len(onto)

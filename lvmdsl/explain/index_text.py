@@ -75,7 +75,7 @@ def element_text(c) -> str:
     """``mu[k]``; a real array updated by row blocks shows its block index: ``W[a]``."""
     names = [p.name for p in c.target.plates]
     if getattr(c, "blocks", 0):
-        names += [display_terms(c, 0)[0] and _block_names(c)][0]
+        names += _block_names(c)
     plates = ", ".join(names)
     return f"{c.name}[{plates}]" if plates else c.name
 
@@ -97,7 +97,7 @@ def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
     fam = c.family.name
     if c.rule == "enumeration":
         return [("p[s]", ("\\propto \\exp " if latex else "∝ exp ") + "(" + natural_texts(c, latex)[0] + ")")]
-    if fam in _RECIPES and (c.family.event_ndim or not any(st.indices for st in c.stats)):
+    if fam in _RECIPES and (c.family.event_ndim or getattr(c, "blocks", 0) or not any(st.indices for st in c.stats)):
         out = []
         for name, template, parts in _RECIPES[fam]:
             texts = []

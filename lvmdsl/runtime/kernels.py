@@ -194,10 +194,20 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
     return c * val if c != 1.0 else val
 
 
-def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
+def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, block_ndim: int = 1) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout),
-    kept inside the support (see ``into_support``)."""
+    kept inside the support (see ``into_support``).
+
+    ``block_ndim`` > 1: a multivariate normal on the entries of an array block (eta[0] ends in
+    the block's axes, eta[1] in them twice): the entries are flattened into one vector for the
+    draw, which keeps the block's layout."""
     fam = FAMILIES[family_name]
+    if block_ndim > 1:
+        h, J = (np.asarray(e, float) for e in eta)
+        block = h.shape[h.ndim - block_ndim:]
+        n = int(np.prod(block))
+        flat = [h.reshape(h.shape[: h.ndim - block_ndim] + (n,)), J.reshape(J.shape[: J.ndim - 2 * block_ndim] + (n, n))]
+        return fam.index_sample_natural(rng, flat).reshape(h.shape)
     return into_support(fam.support.kind, fam.index_sample_natural(rng, eta))
 
 
