@@ -90,5 +90,24 @@ class Flat(Family):
     def sample(self, rng, p, size=()):
         raise FamilyError("a Param has no prior to draw from: give its value with init=, or declare a prior")
 
+    def reference_draw(self, rng: np.random.Generator, size: tuple = ()) -> np.ndarray:
+        """A value in the domain from a fixed reference distribution (not a prior: where any state
+        will do, as at ``lv.verify``'s states): standard normal entries, their exponential for a
+        positive array, the logistic of them for a unit one, Dirichlet(1) rows for a simplex and
+        Wishart(d + 2, I / (d + 2)) matrices for positive-definite ones."""
+        shape = tuple(size) + self.shape
+        g = rng.standard_normal(shape)
+        if self.constraint is None:
+            return g
+        if self.constraint == "positive":
+            return np.exp(g)
+        if self.constraint == "unit":
+            return 1 / (1 + np.exp(-g))
+        if self.constraint == "simplex":
+            return rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
+        d = shape[-1]
+        A = rng.standard_normal(shape[:-1] + (d + 2,)) / np.sqrt(d + 2)
+        return A @ np.swapaxes(A, -1, -2)
+
     def __repr__(self):
         return f"<Param {self.constraint or 'real'} {self.shape}>"
