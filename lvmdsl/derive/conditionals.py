@@ -258,6 +258,9 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
         prior_p = {k: unwrap(SympyBackend(target.plates, name).lower(e)) for k, e in target.params.items()}
         if isinstance(target.family, Flat):       # no prior: the likelihood picks a vehicle family
             candidates = [FAMILIES[v] for v in target.family.vehicles]
+            if len(target.family.shape) > max(c.event_ndim for c in candidates):
+                raise NotConjugate(name, "", "", f"because {name} is an array of independent "
+                                   f"{target.family.constraint} entries, which only the array-level engine derives")
         else:
             candidates = [target.family]
         failure = None

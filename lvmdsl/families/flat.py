@@ -38,7 +38,9 @@ def _shape(shape) -> tuple:
         raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {shape!r}")
     out = []
     for n in shape:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        if isinstance(n, (float, np.floating)) and float(n).is_integer():
+            n = int(n)                          # 3.0 is 3, as for a plate's size
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
             raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {tuple(shape)!r} "
                               f"({n!r} is not a positive integer)")
         out.append(int(n))
