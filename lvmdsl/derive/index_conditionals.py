@@ -208,8 +208,9 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
 def _with_blocks(cond: IndexConditional) -> IndexConditional:
     """A real array's conditional split into its independent row blocks, when its precision is
     block diagonal (``derive.index_blocks``)."""
-    if not cond.family.event_ndim and cond.target.event_shape:   # an array of independent scalars
-        cond.blocks = len(cond.target.event_shape)
+    extra = len(cond.target.event_shape) - cond.family.event_ndim
+    if extra > 0 and cond.family.name != "MultivariateNormal":   # independent scalars, or simplex rows
+        cond.blocks = extra
         return cond
     stats, natural, onto = row_blocks(cond.stats, cond.natural)
     if onto:

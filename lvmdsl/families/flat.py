@@ -32,7 +32,7 @@ _OWN_RANK = {"simplex": 1, "positive_definite": 2, "positive": 0, "unit": 0}
 def _shape(shape) -> tuple:
     """The event shape as a tuple of positive ints: ``()``, ``5``, ``(D, M)``; anything else is a
     FamilyError saying what a shape is."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+    if isinstance(shape, (int, np.integer, float, np.floating)) and not isinstance(shape, (bool, np.bool_)):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)):
         raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {shape!r}")
@@ -63,8 +63,9 @@ class Flat(Family):
         if len(shape) < lowest:
             raise FamilyError(f"a Param with constraint {constraint!r} needs at least {lowest} dimension(s) "
                               f"(a {'vector' if lowest == 1 else 'square matrix'}), got shape {shape}")
-        if constraint == "positive_definite" and shape[-1] != shape[-2]:
-            raise FamilyError(f"a positive-definite Param must be square in its last two axes, got shape {shape}")
+        if constraint == "positive_definite" and (len(shape) != 2 or shape[0] != shape[1]):
+            raise FamilyError(f"a positive-definite Param must be one square matrix, got shape {shape}; for one "
+                              "matrix per component declare it inside a plate (lv.plate(\"k\", K))")
         self.constraint, self.shape = constraint, shape
         self.support = Support(kind)
         self.event_ndim = len(shape)
