@@ -24,7 +24,7 @@ from ..frontend.model import Model, RandomVariable
 from ..graph.validate import bind_data
 from .conditionals import ConditionalNames, NonConjugate
 from ..rules.conjugate import NotConjugate
-from ..rules.index_conjugate import IndexFactor, collect, localise, plate_sum, target_atoms
+from ..rules.index_conjugate import IndexFactor, PlateVector, collect, linked_plates, localise, plate_sum, target_atoms
 from ..symbolic.canon import Term, canonical, contract, merge
 from ..symbolic.index_form import IndexBackend, LiteralTable
 from ..symbolic.lower import plate_symbol
@@ -173,6 +173,12 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
         factors.append(IndexFactor(v, canonical(expr)))
     elem_t, prior_p = lowered[name]
     try:
+        opened = linked_plates(target, factors)
+    except NotConjugate as reason:
+        return IndexNonConjugate(target, reason, factors, linked=True)
+    if opened:
+        return _plate_vector(model, target, opened, factors, literals)
+    try:
         for f in factors:
             localise(target, f)
     except NotConjugate as reason:
@@ -267,6 +273,34 @@ class ArrayNormal(Distribution):
 
     def sample(self, rng, size: tuple = ()):
         return self._shaped(self.family.sample(rng, self._flat(), size))
+
+
+def _plate_vector(model, target, opened, factors, literals):
+    """A target whose plates ``opened`` a factor sums over: one block update of the vector over
+    those plates (``rules.index_conjugate.PlateVector``), with the statistics of a real vector
+    (a multivariate normal's x[a], x[a] x[b]); the elements' own factors give its diagonal part."""
+    view = PlateVector(target, opened)
+    where = f"plate {', '.join(repr(p.name) for p in opened)}"
+    try:
+        if target.event_shape or target.family.support.kind != "real":
+            raise NotConjugate(target.name, "", "", f"because a factor sums over {where}, which links its elements, "
+                               f"and a joint update of them exists only for real scalar elements (a Normal prior), "
+                               f"not for {target.family.name} ({target.family.support.describe()})")
+        for f in factors:
+            localise(view, f)
+        family = FAMILIES["MultivariateNormal"]
+        elem = view.element()
+        stats = family.index_stats(elem)
+        for f in factors:
+            try:
+                collect(view, stats, f)
+            except NotConjugate as err:
+                raise NotConjugate(target.name, err.factor, err.term, f"{err.reason}; a factor sums over {where}, "
+                                   f"so the elements of {target.name} are updated as one vector, and that needs "
+                                   "every term to be linear or quadratic in it (a Normal prior)") from None
+    except NotConjugate as reason:
+        return IndexNonConjugate(view, reason, factors, linked=True)
+    return _with_blocks(IndexConditional(model, view, "conjugate", family, elem, stats, factors, literals))
 
 
 def _vehicles(target) -> tuple:

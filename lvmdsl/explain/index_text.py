@@ -167,10 +167,20 @@ def index_explain(c) -> str:
     if c.rule == "enumeration":
         out.append(f"3. {el} takes {c.n_states} values s: the coefficient of [{el} = s] is every factor at s.")
     else:
-        out.append(f"3. The {c.prior_family.name} prior has sufficient statistics T = ({stats}), for symbolic indices.")
+        opened = getattr(c.target, "opened", ())
+        if opened:
+            plates = ", ".join(p.name for p in opened)
+            out.append(f"3. A factor sums over plate {plates} of {c.name}, which links its elements: {c.name} is one "
+                       f"vector over plate {plates},")
+            out.append(f"   with the statistics of a real vector T = ({stats}); each element's "
+                       f"{c.prior_family.name} prior, summed over {plates}, gives a diagonal part.")
+        else:
+            out.append(f"3. The {c.prior_family.name} prior has sufficient statistics T = ({stats}), for symbolic indices.")
         out.append("   Each term is matched to a statistic; the coefficients, collected from each factor:")
         for f in c.factors:
-            parts = [f"{show(_pretty(st.expr, pn))}: {terms_linalg(merge(k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
+            own = opened and all(p in f.variable.plates for p in opened)   # summed over the opened plates first
+            parts = [f"{show(_pretty(st.expr, pn))}: "
+                     f"{terms_linalg(merge(_opened_sum(c, f, k) if own else k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
                      for st, k in zip(c.stats, f.coefficients) if k]
             where = summed_over(c, f)
             out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + (f"   ({where})" if where else ""))
@@ -183,6 +193,19 @@ def index_explain(c) -> str:
     for k, v in params_texts(c):
         out.append(f"   {k} = {v}")
     return "\n".join(out)
+
+
+def _opened_sum(c, f, terms):
+    """A factor's coefficients summed over the target's opened plates (its deltas contracted)."""
+    from ..symbolic.canon import contract
+    from ..symbolic.lower import plate_symbol, size_symbol
+    out = []
+    for t in terms:
+        bound = tuple(t.bound) + tuple((plate_symbol(p), size_symbol(p)) for p in c.target.opened)
+        k = contract(Term(t.coef, bound))
+        if k is not None:
+            out.append(k)
+    return out
 
 
 def index_explain_latex(c) -> str:

@@ -139,9 +139,43 @@ def _chain(mats: list, free: list, latex: bool) -> str:
     return " ".join(out)
 
 
+def _diagonal(t, free: list, latex: bool):
+    """``c [a = b] v[a]`` (no sum) as ``c diag(v)``: the precision the elements of a vector
+    declared in a plate get from their own priors (ARD's diag(alpha)); None for other terms."""
+    if len(free) != 2 or t.bound:
+        return None
+    a, b = free
+    c, rest = sp.sympify(t.coef).as_coeff_Mul()
+    factors = list(sp.Mul.make_args(rest))
+    delta = sp.KroneckerDelta(a, b)
+    if delta not in factors:
+        return None
+    others = [f for f in factors if f != delta]
+    vectors = []
+    for f in others:
+        f, ex = f.xreplace({b: a}).as_base_exp()
+        if not (isinstance(f, sp.Indexed) and f.indices[-1] == a and ex.is_Integer
+                and not any(a in sp.sympify(i).free_symbols for i in f.indices[:-1])):
+            return None
+        label = _label(f, list(f.indices[:-1]), latex)
+        if ex == -1:
+            label = (r"1 / " if latex else "1/") + label
+        elif ex != 1:
+            label = f"{label}^{{{ex}}}" if latex else f"{label}^{ex}"
+        vectors.append(label)
+    if not vectors:
+        return None
+    body = (r"\operatorname{diag}" if latex else "diag") + "(" + (r" \odot " if latex else " * ").join(vectors) + ")"
+    shw = show_latex if latex else show
+    return body if c == 1 else ("-" + body if c == -1 else f"{shw(c)} {body}")
+
+
 def term_linalg(t, free: list, latex: bool = False) -> str:
     """One canonical term in matrix notation over the ``free`` pattern indices (index notation
     when it is not a chain of products)."""
+    diag = _diagonal(t, free, latex)
+    if diag is not None:
+        return diag
     try:
         coef, inner, mats, cond, sample = _pieces(t, free, latex)
         body = _chain(mats, list(free), latex) if mats else ""

@@ -41,8 +41,10 @@ def _shape(shape) -> tuple:
         if isinstance(n, (float, np.floating)) and float(n).is_integer():
             n = int(n)                          # 3.0 is 3, as for a plate's size
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            hint = (" (a size read from the data: declare the vector in a plate, lv.plate(\"d\", \"D\"), and sum "
+                    "it with lv.dot)") if isinstance(n, str) else ""
             raise FamilyError(f"shape must be a tuple of positive integers such as (D, M), got {tuple(shape)!r} "
-                              f"({n!r} is not a positive integer)")
+                              f"({n!r} is not a positive integer){hint}")
         out.append(int(n))
     return tuple(out)
 

@@ -123,7 +123,7 @@ class Const(Expr):
             raise ModelError(f"constant {name!r}: give a real numeric array, not {self.value.dtype}")
         self.model = current_model(optional=True)
         self.plates = tuple(self.model._plate_stack) if self.model is not None else ()
-        self.shape = None if shape is None else tuple(shape)
+        self.shape = None if shape is None else _const_shape(name, shape)
         if self.value is None and self.shape is None:
             raise ModelError(f"constant {name!r}: give its value, or its shape (without the plates) to take it from the data")
         if self.model is not None:
@@ -131,6 +131,27 @@ class Const(Expr):
 
     def __repr__(self):
         return self.name
+
+
+def _const_shape(name: str, shape) -> tuple:
+    """A constant's declared shape: each entry a positive whole number, or a name (``"D"``) for a
+    size read from the data, the size of a plate declared with that name (``lv.plate("d", "D")``)."""
+    if isinstance(shape, (str, int, np.integer)):
+        shape = (shape,)
+    try:
+        entries = tuple(shape)
+    except TypeError:
+        raise ModelError(f"constant {name!r}: shape must be a tuple such as (3,) or (\"D\",), got {shape!r}") from None
+    out = []
+    for n in entries:
+        if isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 1:
+            out.append(int(n))
+        elif isinstance(n, str) and n.isidentifier():
+            out.append(n)
+        else:
+            raise ModelError(f"constant {name!r}: shape entry {n!r} is neither a positive whole number nor a size name "
+                             "such as \"D\" (the size of a plate declared lv.plate(\"d\", \"D\"), read from the data)")
+    return tuple(out)
 
 
 class BinOp(Expr):

@@ -66,7 +66,7 @@ def _check_const_shape(model: Model, c: Const, env: dict, sizes: dict) -> None:
         return
     lead = tuple(sizes[p.name] for p in c.plates)
     if c.shape is not None:
-        event = tuple(c.shape)
+        event = tuple(sizes.get(n, n) if isinstance(n, str) else n for n in c.shape)
     elif c.value is not None:
         event = tuple(c.value.shape[len(c.plates):])
     else:

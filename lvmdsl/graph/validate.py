@@ -57,6 +57,7 @@ def prepare(model: Model) -> ModelGraph:
     graph = ModelGraph(model)
     for v in model.variables.values():
         shapes = param_event_shapes(v)
+        _check_named_sizes(v, shapes)
         for k, e in v.params.items():
             _check_domain(v, k, e)
             _check_finite_literal(v, k, e)
@@ -68,6 +69,16 @@ def prepare(model: Model) -> ModelGraph:
         for e in v.params.values():
             _check_index_ranges(v, e)
     return graph
+
+
+def _check_named_sizes(v: RandomVariable, shapes: dict):
+    """A size read from the data (``"D"``) may only be summed over (``lv.dot``) in a parameter:
+    an element's event shape is a fixed number of entries."""
+    for k, s in shapes.items():
+        named = [n for n in s if isinstance(n, str)]
+        if named:
+            raise ModelError(f"variable {v.name!r} ({v.family.name}): parameter {k} has shape {s}, with the size "
+                             f"{named[0]!r} read from the data; sum that axis with lv.dot, or give it a fixed size")
 
 
 def _check_finite_literal(v: RandomVariable, param: str, e):
@@ -242,6 +253,16 @@ def _plate_sizes(model: Model, env: dict) -> dict:
         for pos, p in enumerate(c.plates):
             if isinstance(p.size, str) and pos < len(shape):
                 found.setdefault(p.size, (shape[pos], c.name))
+    for c in model.consts.values():            # sizes named in a constant's shape, shape=("D",)
+        shape = env[c.name].shape
+        for pos, n in enumerate(c.shape or ()):
+            at = len(c.plates) + pos
+            if not isinstance(n, str) or at >= len(shape):
+                continue
+            if n in found and found[n][0] != shape[at]:
+                raise ModelError(f"size {n!r} is {found[n][0]} from {found[n][1]!r} but {shape[at]} from constant "
+                                 f"{c.name!r} (its axis {at}); the data must agree on one length")
+            found[n] = (shape[at], c.name)
     for p in model.plates.values():
         if isinstance(p.size, str):
             if p.size in found:
@@ -249,6 +270,8 @@ def _plate_sizes(model: Model, env: dict) -> dict:
                 sizes[p.size] = found[p.size][0]
             elif p.size in env:
                 sizes[p.name] = sizes[p.size] = _size_value(p, env[p.size])
+    for n, (length, _) in found.items():       # a size no plate takes (a constant's axis only)
+        sizes.setdefault(n, length)
     return sizes
 
 

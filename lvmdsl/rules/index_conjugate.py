@@ -70,6 +70,61 @@ def _with_lead(atom, lead: tuple, m: int):
     return atom
 
 
+# ---------------------------------------------------------------- plates promoted to event axes
+class PlateVector:
+    """A target declared in plates, seen as one vector over the plates a factor sums over.
+
+    ``lv.dot(X[n], w)`` with ``w`` in plate d sums over d, so the elements ``w[d]`` share the
+    factor and have no elementwise update.  Read as one value whose event axes are those plates
+    (``w[a]`` for a pattern index a), the factor is a quadratic form in the vector and the
+    elements' own factors, summed over d, contribute through deltas: ``Sum_d alpha[d] w[d]^2``
+    matched to ``w[a] w[b]`` is ``delta(a, b) alpha[a]``.  The rest of the rule is unchanged.
+    """
+
+    def __init__(self, variable: RandomVariable, opened: tuple):
+        self.variable, self.opened = variable, tuple(opened)
+        self.plates = variable.plates[:len(variable.plates) - len(self.opened)]
+        self.event_shape = tuple(p.size for p in self.opened) + tuple(variable.event_shape)
+
+    def __getattr__(self, key):
+        return getattr(self.variable, key)
+
+    def __repr__(self):
+        return self.variable.name
+
+    def element(self):
+        """The target's value as a tensor over its opened plates (and its own event axes)."""
+        from ..symbolic.tensor import Tensor, size_of
+        lead = tuple(plate_symbol(p) for p in self.plates)
+        sizes = tuple(size_symbol(p) for p in self.opened) + tuple(size_of(n) for n in self.variable.event_shape)
+        base = sp.IndexedBase(self.variable.name)
+        return Tensor(self.event_shape, lambda *idx: base[lead + tuple(idx)], sizes)
+
+
+def linked_plates(target: RandomVariable, factors: list) -> tuple:
+    """The target's plates that some factor sums over (an index bound in a term that holds the
+    target there): those elements are linked.  They must be its last plates."""
+    name, m = target.name, len(target.plates)
+    linked, where = set(), {}
+    for f in factors:
+        for t in f.terms:
+            bound = set(t.indices)
+            for a in target_atoms(t.coef, name):
+                for pos, x in enumerate(_lead(a, m)):
+                    if bound & sp.sympify(x).free_symbols:
+                        linked.add(pos)
+                        where.setdefault(pos, f.name)
+    if not linked:
+        return ()
+    first = min(linked)
+    if linked != set(range(first, m)):
+        p = target.plates[first]
+        raise NotConjugate(name, where[first], "", f"because it sums over plate {p.name!r} of {name}, which links "
+                           f"its elements, and that plate is not among the last plates of {name} (declare "
+                           f"{name} with plate {p.name!r} innermost to update it as one vector over that plate)")
+    return tuple(target.plates[first:])
+
+
 def localise(target: RandomVariable, factor: IndexFactor) -> None:
     """Write every term with the target's generic element; record the lead (which element).
 

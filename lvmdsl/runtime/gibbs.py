@@ -136,7 +136,12 @@ class GibbsProgram:
             return Step(name, cond.rule_name, _blocking(v, self.sizes) + self._free_entries(v), run=run)
         if cond.conjugate:
             fn = self.namespace[f"update_{_ident(name)}"]
-            return Step(name, cond.rule_name, _blocking(v, self.sizes),
+            blocking = _blocking(v, self.sizes)
+            opened = getattr(cond.target, "opened", ())
+            if opened:                         # a vector declared in a plate, summed over it (lv.dot)
+                n = int(np.prod([self.sizes[p.name] for p in opened]))
+                blocking = f"one block of the {n} elements of plate {' x '.join(p.name for p in opened)} (linked)"
+            return Step(name, cond.rule_name, blocking,
                         run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
         reason = str(cond.reason)
         kind = v.family.support

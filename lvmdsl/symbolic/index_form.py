@@ -18,9 +18,9 @@ import sympy as sp
 
 from ..frontend.expr import Const
 from ..frontend.model import RandomVariable
-from .lower import Lowering, const_shape, plate_symbol
+from .lower import Lowering, const_shape, plate_symbol, size_symbol
 from .matrix import MatrixAtomError
-from .tensor import LiteralTable, Tensor, _broadcast, _pick, fresh_index, literal_tensor, matrix_inverse
+from .tensor import LiteralTable, Tensor, _broadcast, _pick, fresh_index, literal_tensor, matrix_inverse, size_of
 
 class IndexBackend(Lowering):
     """Lowering to ``Tensor`` values; see the module docstring."""
@@ -46,19 +46,18 @@ class IndexBackend(Lowering):
         for ie in explicit_exprs:
             self.check_index_expr(obj, ie)
         lead = [t.scalar() for t in explicit[:n_plates]]
-        for p in obj.plates[len(lead):]:
-            if p not in self.plates:
-                raise self.err(
-                    f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
-                    f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
+        opened = self.open_plates(obj, len(lead))
+        for p in obj.plates[len(lead):n_plates - len(opened)]:
             lead.append(plate_symbol(p))
         lead += [t.scalar() for t in explicit[n_plates:]]
         rest = tuple(event[max(0, len(explicit) - n_plates):])
+        sizes = tuple(size_symbol(p) for p in opened) + tuple(size_of(n) for n in rest)
+        rest = tuple(p.size for p in opened) + rest
         if not lead and not rest:
             sym = sp.Symbol(obj.name)
             return Tensor((), lambda: sym)
         base = sp.IndexedBase(obj.name)
-        return Tensor(rest, lambda *idx: base[tuple(lead) + tuple(idx)])
+        return Tensor(rest, lambda *idx: base[tuple(lead) + tuple(idx)], sizes)
 
     def binop(self, op, a, b):
         shape, sizes = _broadcast(a, b)
@@ -88,8 +87,15 @@ class IndexBackend(Lowering):
         return Tensor(a.shape, lambda *i: f(a.entry(*i)), a.sizes)
 
     def dot(self, a, b):
-        if b.ndim != 1 or a.ndim not in (1, 2) or a.shape[-1] != b.shape[0]:
+        if b.ndim != 1 or a.ndim not in (1, 2):
             raise self.err(f"dot needs vector.vector or matrix.vector with matching sizes, got {a.shape} and {b.shape}")
+        if a.shape[-1] != b.shape[0]:
+            named = [n for n in (a.shape[-1], b.shape[0]) if isinstance(n, str)]
+            hint = (f"; a size named {named[0]!r} and a number never match: give both the same name "
+                    f"(a constant's shape=(\"{named[0]}\",), a plate's size \"{named[0]}\") or the same number"
+                    if named else "")
+            raise self.err(f"dot needs vector.vector or matrix.vector with matching sizes, got {a.shape} and "
+                           f"{b.shape}{hint}")
         n = b.sizes[0]
         if a.ndim == 1:
             def entry():

@@ -97,11 +97,39 @@ class Lowering:
         if isinstance(e, Func):
             return self.func(e.fn, self.lower(e.arg))
         if isinstance(e, Dot):
-            return self.dot(self.lower(e.a), self.lower(e.b))
+            self.in_dot = getattr(self, "in_dot", 0) + 1
+            try:
+                a, b = self.lower(e.a), self.lower(e.b)
+            finally:
+                self.in_dot -= 1
+            return self.dot(a, b)
         raise self.err(f"cannot use {e!r} in a model expression")
 
+    def open_plates(self, obj, n_explicit: int) -> tuple:
+        """The plates of ``obj`` that become event axes here: inside ``lv.dot``, a variable declared
+        in a plate the factor is not in is the vector over that plate (``lv.dot(X, w)`` with ``w``
+        in plate d sums over d).  They must be its last plates, after those the factor encloses."""
+        rest = obj.plates[n_explicit:]
+        k = len(rest)
+        while k > 0 and rest[k - 1] not in self.plates:
+            k -= 1
+        for p in rest[:k]:
+            if p not in self.plates:
+                raise self.err(
+                    f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
+                    f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
+        opened = tuple(rest[k:])
+        if opened and not getattr(self, "in_dot", 0):
+            p = opened[0]
+            raise self.err(
+                f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
+                f"index it ({obj.name}[...]), declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`, or sum "
+                f"over the plate with lv.dot(..., {obj.name}) (a variable declared in a plate is a vector there)")
+        return opened
+
     def reference(self, obj, explicit: list, explicit_exprs=()):
-        """Resolve ``obj[explicit...]`` into plate indices, event indices and remaining event dims."""
+        """Resolve ``obj[explicit...]`` into plate indices, event indices and remaining event dims;
+        plates opened as event axes (see ``open_plates``) lead the remaining event dims."""
         n_plates, n_event = full_dims(obj)
         if len(explicit) > n_plates + n_event:
             raise self.err(f"{obj.name} has {n_plates + n_event} dimension(s) but is given {len(explicit)} indices")
@@ -109,12 +137,11 @@ class Lowering:
             self.check_index_expr(obj, ie)
         plate_idx = list(explicit[:n_plates])
         event_idx = list(explicit[n_plates:])
-        for p in obj.plates[len(plate_idx):]:
-            if p not in self.plates:
-                raise self.err(
-                    f"{obj.name} varies over plate {p.name!r}, but {self.owner!r} is not inside that plate: "
-                    f"index it ({obj.name}[...]) or declare {self.owner!r} inside `lv.plate({p.name!r}, ...)`")
+        opened = self.open_plates(obj, len(plate_idx))
+        for p in obj.plates[len(plate_idx):len(obj.plates) - len(opened)]:
             plate_idx.append(self.plate_index(p))
+        if opened:
+            return self.element(obj, plate_idx, event_idx, opened)
         return self.element(obj, plate_idx, event_idx)
 
     def check_index_expr(self, obj, ie):
@@ -141,11 +168,23 @@ class SympyBackend(Lowering):
     def plate_index(self, p):
         return np.array(plate_symbol(p), dtype=object)
 
-    def element(self, obj, plate_idx, event_idx):
+    def element(self, obj, plate_idx, event_idx, opened=()):
         if isinstance(obj, RandomVariable):
             event_shape, sym_matrix = obj.event_shape, obj.family.support.kind == "positive_definite"
         else:
             event_shape, sym_matrix = const_shape(obj), False
+        if any(isinstance(n, str) for n in event_shape) or any(not isinstance(p.size, int) for p in opened):
+            raise self.err(f"{obj.name} has an axis whose size comes from the data, which the element-level "
+                           "engine cannot write out entry by entry; use the array-level engine (lv.derive(m), "
+                           "Gibbs), or give the plate or the constant a fixed size")
+        if opened:                     # a plate-declared vector: entries obj[lead..., d]
+            lead = [sp.sympify(_scalar(i)) for i in plate_idx]
+            base = sp.IndexedBase(obj.name)
+            shape = tuple(p.size for p in opened) + tuple(event_shape)
+            out = np.empty(shape, dtype=object)
+            for pos in np.ndindex(shape):
+                out[pos] = base[tuple(lead + [sp.Integer(d) for d in pos])]
+            return out
         lead = [sp.sympify(_scalar(i)) for i in plate_idx + event_idx]
         rest = event_shape[len(event_idx):]
         if not lead and not event_shape:
@@ -231,7 +270,8 @@ class NumpyBackend(Lowering):
         shape[i] = self.sizes[p.name]
         return np.arange(shape[i]).reshape(shape), 0
 
-    def element(self, obj, plate_idx, event_idx):
+    def element(self, obj, plate_idx, event_idx, opened=()):
+        """Indices select the plates' elements; opened plates stay as leading event axes."""
         arr = self._value(obj.name)
         idx = [np.asarray(v[0]) for v in plate_idx + event_idx]
         for v in plate_idx + event_idx:

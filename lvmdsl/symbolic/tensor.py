@@ -67,7 +67,7 @@ class Tensor:
     def __init__(self, shape: tuple, entry, sizes: tuple | None = None):
         self.shape = tuple(shape)
         self.entry = entry
-        self.sizes = tuple(sizes) if sizes is not None else tuple(sp.Integer(s) for s in self.shape)
+        self.sizes = tuple(sizes) if sizes is not None else tuple(size_of(s) for s in self.shape)
 
     @property
     def ndim(self) -> int:
@@ -86,6 +86,26 @@ class Tensor:
     def __repr__(self):
         e, idx = self.at_fresh()
         return f"Tensor{self.shape}[{', '.join(map(str, idx))}] = {e}"
+
+
+def size_of(n):
+    """The sympy size of an axis: an integer, or the symbol of a size named in the data ("D")."""
+    if isinstance(n, str):
+        return sp.Symbol(n, integer=True, positive=True)
+    return sp.Integer(n)
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """numpy's broadcasting rule for shapes whose entries may be size names: a named axis matches
+    the same name or length 1 (a name and a number never match: the data could disagree)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for k in range(ndim):
+        here = {s[k - ndim + len(s)] for s in shapes if k - ndim + len(s) >= 0} - {1}
+        if len(here) > 1:
+            raise ValueError(f"shapes {', '.join(map(str, shapes))} do not broadcast")
+        out.append(here.pop() if here else 1)
+    return tuple(out)
 
 
 def scalar_tensor(expr) -> Tensor:
@@ -132,7 +152,7 @@ def literal_tensor(value, table: LiteralTable, hint: str) -> Tensor:
 
 def _broadcast(a: Tensor, b: Tensor) -> tuple[tuple, tuple]:
     try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
+        shape = broadcast_shapes(a.shape, b.shape)
     except ValueError:
         raise ModelError(f"shapes {a.shape} and {b.shape} do not match") from None
     sizes = []

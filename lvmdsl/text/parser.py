@@ -109,7 +109,7 @@ class _ToAst(lark.Transformer):
 
     @lark.v_args(meta=True)
     def dims(self, meta, c):
-        return tuple(int(t) for t in c)
+        return tuple(int(t) if t.type == "INT" else str(t) for t in c if t is not None)
 
     @lark.v_args(meta=True)
     def type(self, meta, c):

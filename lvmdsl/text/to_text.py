@@ -100,7 +100,7 @@ def _expr(e: Expr) -> tuple[str, int]:
 
 
 def _dims(shape) -> str:
-    return "[" + ", ".join(str(int(d)) for d in shape) + "]"
+    return "[" + ", ".join(d if isinstance(d, str) else str(int(d)) for d in shape) + "]"
 
 
 def const_text(c: Const) -> str:
