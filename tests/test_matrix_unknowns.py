@@ -303,3 +303,78 @@ def test_factor_analysis_em_matches_scikit_learn_log_likelihood():
     fit = lv.infer(ppca(D, M, "psi"), data={"x": X}, method="em", seed=0, progress=False, max_iter=5000, tol=1e-10)
     ref = FactorAnalysis(M, tol=1e-12, max_iter=100_000).fit(X).score(X) * N
     assert fit.loglik[-1] == pytest.approx(ref, rel=1e-6)
+
+
+# ---------------------------------------------------------------------------- W with a prior
+def ppca_prior(D, M, form, tau0=2.0, noise="psi"):
+    """W with a normal prior of precision tau0 per entry, as a matrix in lv.dot(W, z): its rows
+    declared in plate d as MultivariateNormal ("rows"), or its entries in plates d, m as Normal
+    ("entries").  z and psi are given (constants), so W | x is the closed form above."""
+    with lv.Model(f"ppca_{form}") as m:
+        with lv.plate("d", D):
+            if form == "rows":
+                W = lv.MultivariateNormal("W", mean=np.zeros(M), precision=tau0 * np.eye(M))
+            else:
+                with lv.plate("m", M):
+                    W = lv.Normal("W", mean=0.0, precision=tau0)
+        mu = lv.Const("mu", shape=(D,))
+        cov = lv.diag(lv.Const("psi", shape=(D,))) if noise == "psi" else lv.InverseGamma("s2", shape=2.0, scale=1.0) * np.eye(D)
+        with lv.plate("n", "N"):
+            z = lv.Const("z", shape=(M,)) if noise == "psi" else lv.MultivariateNormal("z", mean=np.zeros(M), cov=np.eye(M))
+            lv.MultivariateNormal("x", mean=lv.dot(W, z) + mu, cov=cov, observed=True)
+    return m
+
+
+def prior_closed_form(x, z, mu, psi, tau0):
+    P = tau0 * np.eye(z.shape[1])[None] + np.einsum("nb,nc->bc", z, z)[None] / psi[:, None, None]
+    h = np.einsum("nb,na->ab", z, x - mu) / psi[:, None]
+    return np.linalg.solve(P, h[..., None])[..., 0], P
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(D=st.integers(1, 5), M=st.integers(1, 3), N=st.integers(1, 8), tau0=st.floats(0.1, 10.0),
+       form=st.sampled_from(["rows", "entries"]), seed=st.integers(0, 2**16))
+def test_rows_of_W_with_a_normal_prior_against_the_closed_form(D, M, N, tau0, form, seed):
+    """Λ_a = tau0 I + Σ_n z_n z_nᵀ / psi_a, mean Λ_a⁻¹ Σ_n z_n (x_na - mu_a) / psi_a, both spellings."""
+    rng = np.random.default_rng(seed)
+    x, z, mu, psi = _state(rng, N, D, M)
+    c = lv.derive(ppca_prior(D, M, form, tau0))["W"]
+    assert c.conjugate and c.blocks == 1
+    q = c.evaluate({"x": x, "z": z, "mu": mu, "psi": psi})
+    mean, P = prior_closed_form(x, z, mu, psi, tau0)
+    np.testing.assert_allclose(q.params["precision"], P, rtol=1e-10)
+    np.testing.assert_allclose(q.mean(), mean, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("form", ["rows", "entries"])
+def test_gibbs_with_a_prior_on_W_matches_the_closed_form(form):
+    """lv.infer: W's draws (z, psi, mu fixed as data) have each row's closed-form mean and
+    covariance within Monte Carlo error; the schedule says rows are drawn apart."""
+    D, M, N, tau0 = 5, 2, 40, 2.0
+    rng = np.random.default_rng(0)
+    z, psi, mu = rng.normal(size=(N, M)), rng.uniform(0.3, 1.5, D), rng.normal(size=D)
+    x = z @ rng.normal(size=(D, M)).T + mu + np.sqrt(psi) * rng.normal(size=(N, D))
+    res = lv.infer(ppca_prior(D, M, form, tau0), data={"x": x, "z": z, "psi": psi, "mu": mu},
+                   draws=4000, tune=10, chains=4, seed=1, progress=False)
+    assert "5 independent blocks of 2 (rows of W)" in str(res.schedule)
+    W = res.draws["W"].reshape(-1, D, M)
+    mean, P = prior_closed_form(x, z, mu, psi, tau0)
+    cov = np.linalg.inv(P)
+    se = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1) / len(W))
+    assert np.all(np.abs(W.mean(0) - mean) < 4.5 * se)
+    for a in range(D):
+        sd = np.sqrt(np.outer(np.diag(cov[a]), np.diag(cov[a])) + cov[a] ** 2) / np.sqrt(len(W))
+        assert np.all(np.abs(np.cov(W[:, a].T) - cov[a]) < 4.5 * sd)
+
+
+@pytest.mark.parametrize("form", ["rows", "entries"])
+def test_prior_forms_verify_and_do_not_grow_with_D(form):
+    report = lv.verify(ppca_prior(4, 2, form, noise="s2"), data={"mu": np.linspace(-1, 1, 4)})
+    assert report.ok and set(report.errors) == {"W", "s2", "z"}, report.summary()
+
+    def sizes(D):
+        d = lv.derive(ppca_prior(D, 2, form, noise="s2"))
+        return len(d.source("gibbs")), len(d.explain("W")), len(str(d))
+    small, large = sizes(3), sizes(300)
+    for a, b in zip(small, large):
+        assert abs(b - a) <= 0.1 * a, (small, large)

@@ -282,9 +282,9 @@ def _plate_vector(model, target, opened, factors, literals):
     view = PlateVector(target, opened)
     where = f"plate {', '.join(repr(p.name) for p in opened)}"
     try:
-        if target.event_shape or target.family.support.kind != "real":
+        if target.family.support.kind not in ("real", "real_vector"):     # MVN rows: a matrix's rows in plate d
             raise NotConjugate(target.name, "", "", f"because a factor sums over {where}, which links its elements, "
-                               f"and a joint update of them exists only for real scalar elements (a Normal prior), "
+                               f"and a joint update of them exists only for real elements (a Normal or MultivariateNormal prior), "
                                f"not for {target.family.name} ({target.family.support.describe()})")
         for f in factors:
             localise(view, f)
