@@ -223,5 +223,7 @@ def index_latex(c) -> str:
     params = r",\; ".join(f"\\mathrm{{{k}}} = {v}" for k, v in params_texts(c, latex=True))
     from ..symbolic.lower import plate_symbol
     plates = [plate_symbol(p) for p in c.target.plates]
+    if getattr(c, "blocks", 0):                 # W_a: one row block
+        plates += [sp.Symbol(n, integer=True, nonnegative=True) for n in _block_names(c)]
     label = show_latex(sp.IndexedBase(c.name)[tuple(plates)] if plates else sp.Symbol(c.name))
     return rf"{label} \mid \text{{rest}} \sim \mathrm{{{c.family.name}}}\left({params}\right)"
