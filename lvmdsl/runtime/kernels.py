@@ -184,8 +184,11 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
         for spec_o, o in zip(ins.split(","), operands):
             dims.update({ch: max(n, dims.get(ch, 1)) for ch, n in zip(spec_o, o.shape)})
         work = float(np.prod(list(dims.values()))) if dims else 1.0
-        # a BLAS contraction pays its ~1 ms of planning only on large work; small terms loop in C
-        path = "greedy" if len(operands) > 1 and work > 2e6 else False
+        # the contraction order is planned once per key (planning costs ~1 ms, so it is kept as
+        # a list of pairs); terms too small to gain from it loop in C
+        path = False
+        if len(operands) > 1 and work > 2e4:
+            path = np.einsum_path(f"{ins}->{kept}", *operands, optimize="greedy")[0]
         plan = _PLANS[key] = (f"{ins}->{kept}", reshape, path)
     sub, reshape, path = plan
     val = np.einsum(sub, *operands, optimize=path)
