@@ -259,8 +259,10 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
         if isinstance(target.family, Flat):       # no prior: the likelihood picks a vehicle family
             candidates = [FAMILIES[v] for v in target.family.vehicles]
             if len(target.family.shape) > max(c.event_ndim for c in candidates):
-                raise NotConjugate(name, "", "", f"because {name} is an array of independent "
-                                   f"{target.family.constraint} entries, which only the array-level engine derives")
+                what = ("simplices (one per row)" if target.family.constraint == "simplex"
+                        else f"independent {target.family.constraint} entries")
+                raise NotConjugate(name, "", "", f"because {name} is an array of {what}, which only the array-level "
+                                   "engine derives (lv.derive(m)), not yet the element-level one EM uses")
         else:
             candidates = [target.family]
         failure = None
