@@ -144,13 +144,15 @@ def test_rows_of_W_against_the_closed_form(D, M, extra, seed):
         assert q.params["precision"].shape == (D, M, M)
 
 
-def test_full_noise_precision_gives_one_block_of_all_entries():
-    D, M, N = 3, 2, 9
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(D=st.integers(2, 4), M=st.integers(1, 3), extra=st.integers(0, 5), seed=st.integers(0, 2**16))
+def test_full_noise_precision_gives_one_block_of_all_entries(D, M, extra, seed):
+    N = M + 1 + extra
     m = ppca(D, M, noise="full")
     c = lv.derive(m)["W"]
     assert c.conjugate and c.blocks == 0
     L = m["x"].params["precision"].value
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     x, z, mu, _ = _state(rng, N, D, M)
     q = c.evaluate({"x": x, "z": z, "mu": mu})
     P = np.kron(L, z.T @ z)
@@ -379,3 +381,23 @@ def test_prior_forms_verify_and_do_not_grow_with_D(form):
     small, large = sizes(3), sizes(300)
     for a, b in zip(small, large):
         assert abs(b - a) <= 0.1 * a, (small, large)
+
+
+def test_rows_in_a_plate_with_a_wishart_noise_are_one_block():
+    """A full noise precision (a Wishart unknown) links the rows: one block of all D M entries,
+    precision [a = c][b = e] + Σ_n Lam[a, c] z[n, b] z[n, e], checked by lv.verify; Gibbs runs it."""
+    D, M = 3, 2
+    with lv.Model("wishart_noise") as m:
+        Lam = lv.Wishart("Lam", df=D + 2.0, scale=np.eye(D))
+        with lv.plate("d", D):
+            lv.MultivariateNormal("W", mean=np.zeros(M), cov=np.eye(M))
+        with lv.plate("n", "N"):
+            z = lv.MultivariateNormal("z", mean=np.zeros(M), cov=np.eye(M))
+            lv.MultivariateNormal("x", mean=lv.dot(m["W"], z), precision=Lam, observed=True)
+    d = lv.derive(m)
+    assert d["W"].conjugate and d["W"].blocks == 0
+    assert lv.verify(m).ok
+    rng = np.random.default_rng(0)
+    res = lv.infer(m, data={"x": rng.normal(size=(30, D))}, draws=20, tune=5, chains=2, seed=0, progress=False)
+    assert "one block of the 6 entries of W" in str(res.schedule)
+    assert res.draws["W"].shape == (2, 20, D, M)
