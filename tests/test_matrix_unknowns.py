@@ -396,6 +396,8 @@ def test_rows_in_a_plate_with_a_wishart_noise_are_one_block():
             lv.MultivariateNormal("x", mean=lv.dot(m["W"], z), precision=Lam, observed=True)
     d = lv.derive(m)
     assert d["W"].conjugate and d["W"].blocks == 0
+    assert "W | rest ~ MultivariateNormal(precision = I + Lam ⊗ zᵀ z, mean = precision⁻¹ (Lam xᵀ z))" in str(d)
+    assert r"Lam \otimes z^{\top} z" in d.to_latex()
     assert lv.verify(m).ok
     rng = np.random.default_rng(0)
     res = lv.infer(m, data={"x": rng.normal(size=(30, D))}, draws=20, tune=5, chains=2, seed=0, progress=False)

@@ -89,7 +89,58 @@ def _block_names(c) -> list[str]:
 
 
 def natural_texts(c, latex: bool = False) -> list[str]:
-    return [terms_linalg(*display_terms(c, s), latex) for s in range(len(c.natural))]
+    return [_linalg(c, s, *display_terms(c, s), latex) for s in range(len(c.natural))]
+
+
+def _linalg(c, s: int, terms, free, latex: bool = False) -> str:
+    """``terms_linalg``, except that the quadratic coefficient of a real matrix updated as one
+    block reads as Kronecker products: Σ_n L[a, c] z[n, b] z[n, e] is L ⊗ zᵀz (row-major entries)."""
+    st = c.stats[s]
+    if not (c.family.name == "MultivariateNormal" and st.symmetric and len(free) == 4):
+        return terms_linalg(terms, free, latex)
+    rows, cols = [free[0], free[2]], [free[1], free[3]]
+    parts = []
+    for t in terms:
+        k = _kron(t, rows, cols, latex)
+        if k is None:
+            return terms_linalg(terms, free, latex)
+        parts.append(k)
+    out = parts[0]
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
+
+
+def _kron(t, rows: list, cols: list, latex: bool):
+    """One term as A ⊗ B (A over the row indices, B over the column indices), or None."""
+    from .linalg import term_linalg
+    num, rest = sp.sympify(t.coef).as_coeff_Mul()
+    groups = {"r": [], "c": []}
+    loose = []
+    for f in sp.Mul.make_args(rest):
+        syms = f.free_symbols
+        side = ("r" if syms & set(rows) else "") + ("c" if syms & set(cols) else "")
+        if side == "rc":
+            return None
+        (groups[side] if side else loose).append(f)
+    for f in loose:                     # no pattern index: with the factors sharing its sums, else first
+        near = [g for g in "cr" if any(f.free_symbols & h.free_symbols for h in groups[g])]
+        groups[near[0] if near else "r"].append(f)
+    bound = {"r": [], "c": []}
+    for b, n in t.bound:
+        where = [g for g in "rc" if any(b in f.free_symbols for f in groups[g])]
+        if len(where) != 1:
+            return None
+        bound[where[0]].append((b, n))
+    if not any(f.free_symbols & set(rows) for f in groups["r"]) or not groups["c"]:
+        return None
+    A = Term(num * sp.Mul(*groups["r"]), tuple(bound["r"]))    # the number leads: -1/2 L ⊗ zᵀ z
+    B = Term(sp.Mul(*groups["c"]), tuple(bound["c"]))
+    a, b = term_linalg(A, rows, latex), term_linalg(B, cols, latex)
+    if b == "I" and (a == "I" or a.endswith(" I")):          # c I ⊗ I is c I
+        return a
+    kron = r" \otimes " if latex else " ⊗ "
+    return f"{a}{kron}{b}"
 
 
 def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
@@ -107,7 +158,7 @@ def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
                 scaled = _scaled(terms, k)
                 if shift is not None:               # fold the +1 into the constant terms
                     scaled = merge(scaled + [Term(sp.Integer(shift))])
-                texts.append(terms_linalg(scaled, free, latex))
+                texts.append(_linalg(c, s, scaled, free, latex))
             if shift is not None:
                 template = "{0}"
             out.append((name, (_LATEX.get(template, template) if latex else template).format(*texts)))
