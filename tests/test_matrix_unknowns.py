@@ -371,6 +371,14 @@ def test_gibbs_with_a_prior_on_W_matches_the_closed_form(form):
 
 
 @pytest.mark.parametrize("form", ["rows", "entries"])
+def test_prior_forms_round_trip_through_text(form):
+    m = ppca_prior(4, 2, form)
+    text = m.to_text()
+    assert "dot(W, z)" in text and "diag(psi)" in text
+    assert str(lv.derive(lv.parse(text))) == str(lv.derive(m))
+
+
+@pytest.mark.parametrize("form", ["rows", "entries"])
 def test_prior_forms_verify_and_do_not_grow_with_D(form):
     report = lv.verify(ppca_prior(4, 2, form, noise="s2"), data={"mu": np.linspace(-1, 1, 4)})
     assert report.ok and set(report.errors) == {"W", "s2", "z"}, report.summary()
