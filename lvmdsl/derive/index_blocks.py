@@ -19,9 +19,10 @@ keeps its one block: an axis is only a block axis while at least one axis stays 
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
-from ..families.base import Stat
+from ..families.base import Distribution, Stat
 from ..symbolic.canon import Term, merge
 
 
@@ -71,3 +72,69 @@ def row_blocks(stats: list[Stat], natural: list[list[Term]]):
     onto = {second[j][0]: first[j][0] for j in range(k)}
     quad = Stat(stats[1].expr.xreplace(onto), tuple(first) + tuple(second[k:]), symmetric=True)
     return [stats[0], quad], [natural[0], on_diagonal(natural[1], onto)], onto
+
+
+def with_blocks(cond):
+    """An ``IndexConditional`` of an array unknown with its block axes set: the leading axes of
+    an array of a scalar family or of simplices (each entry or row its own block), or the row
+    blocks of a real array found by ``row_blocks`` (statistics and natural parameters rewritten
+    to the diagonal, the factors' coefficients too, for the explanation)."""
+    extra = len(cond.target.event_shape) - cond.family.event_ndim
+    if extra > 0 and cond.family.name != "MultivariateNormal":   # independent scalars, or simplex rows
+        cond.blocks = extra
+        return cond
+    stats, natural, onto = row_blocks(cond.stats, cond.natural)
+    if onto:
+        cond.stats, cond.blocks = stats, len(onto)
+        cond.__dict__["natural"] = natural
+        for f in cond.factors:
+            f.coefficients = [f.coefficients[0], on_diagonal(f.coefficients[1], onto)]
+    return cond
+
+
+def block_params(family, eta, shape: tuple, blocks: int) -> dict:
+    """Canonical parameters of a real array's blocks: block axes join the batch, the entries of
+    one block are flattened into one vector (mean keeps the array's own layout)."""
+    batch = eta[0].shape[: eta[0].ndim - len(shape)] + tuple(shape[:blocks])
+    rest = tuple(shape[blocks:])
+    n = int(np.prod(rest))
+    p = family.index_from_natural([eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))])
+    return {"mean": p["mean"].reshape(batch + rest), "precision": p["precision"]}
+
+
+class ArrayNormal(Distribution):
+    """A multivariate normal on the entries of an array block (of shape ``block``): the
+    precision is over the flattened entries; values, draws and means keep the array's layout."""
+
+    def __init__(self, family, params, block: tuple):
+        super().__init__(family, params)
+        self.block = tuple(block)
+
+    def _flat(self):
+        m = self.params["mean"]
+        n = int(np.prod(self.block))
+        return {"mean": m.reshape(m.shape[: m.ndim - len(self.block)] + (n,)), "precision": self.params["precision"]}
+
+    def _shaped(self, a, extra=()):
+        return a.reshape(a.shape[: a.ndim - 1 - len(extra)] + self.block + tuple(extra))
+
+    def mean(self):
+        return np.array(self.params["mean"])
+
+    def cov(self):
+        """The covariance over the flattened entries of a block (row-major order)."""
+        return self.family.cov(self._flat())
+
+    def var(self):
+        return self._shaped(self.family.var(self._flat()))
+
+    def mode(self):
+        return self.mean()
+
+    def logpdf(self, value):
+        v = np.asarray(value, dtype=float)
+        v = v.reshape(v.shape[: v.ndim - len(self.block)] + (-1,))
+        return self.family.logpdf(v, self._flat())
+
+    def sample(self, rng, size: tuple = ()):
+        return self._shaped(self.family.sample(rng, self._flat(), size))

@@ -30,7 +30,7 @@ from ..symbolic.index_form import IndexBackend, LiteralTable
 from ..symbolic.lower import plate_symbol
 from ..symbolic.matrix import MatrixAtomError
 from ..symbolic.tensor import fresh_index
-from .index_blocks import on_diagonal, row_blocks
+from .index_blocks import ArrayNormal, block_params, with_blocks as _with_blocks
 from .index_eval import evaluate_terms
 
 
@@ -209,70 +209,6 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
         raise failure
     except NotConjugate as reason:
         return IndexNonConjugate(target, reason, factors)
-
-
-def _with_blocks(cond: IndexConditional) -> IndexConditional:
-    """A real array's conditional split into its independent row blocks, when its precision is
-    block diagonal (``derive.index_blocks``)."""
-    extra = len(cond.target.event_shape) - cond.family.event_ndim
-    if extra > 0 and cond.family.name != "MultivariateNormal":   # independent scalars, or simplex rows
-        cond.blocks = extra
-        return cond
-    stats, natural, onto = row_blocks(cond.stats, cond.natural)
-    if onto:
-        cond.stats, cond.blocks = stats, len(onto)
-        cond.__dict__["natural"] = natural
-        for f in cond.factors:
-            f.coefficients = [f.coefficients[0], on_diagonal(f.coefficients[1], onto)]
-    return cond
-
-
-def block_params(family, eta, shape: tuple, blocks: int) -> dict:
-    """Canonical parameters of a real array's blocks: block axes join the batch, the entries of
-    one block are flattened into one vector (mean keeps the array's own layout)."""
-    batch = eta[0].shape[: eta[0].ndim - len(shape)] + tuple(shape[:blocks])
-    rest = tuple(shape[blocks:])
-    n = int(np.prod(rest))
-    p = family.index_from_natural([eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))])
-    return {"mean": p["mean"].reshape(batch + rest), "precision": p["precision"]}
-
-
-class ArrayNormal(Distribution):
-    """A multivariate normal on the entries of an array block (of shape ``block``): the
-    precision is over the flattened entries; values, draws and means keep the array's layout."""
-
-    def __init__(self, family, params, block: tuple):
-        super().__init__(family, params)
-        self.block = tuple(block)
-
-    def _flat(self):
-        m = self.params["mean"]
-        n = int(np.prod(self.block))
-        return {"mean": m.reshape(m.shape[: m.ndim - len(self.block)] + (n,)), "precision": self.params["precision"]}
-
-    def _shaped(self, a, extra=()):
-        return a.reshape(a.shape[: a.ndim - 1 - len(extra)] + self.block + tuple(extra))
-
-    def mean(self):
-        return np.array(self.params["mean"])
-
-    def cov(self):
-        """The covariance over the flattened entries of a block (row-major order)."""
-        return self.family.cov(self._flat())
-
-    def var(self):
-        return self._shaped(self.family.var(self._flat()))
-
-    def mode(self):
-        return self.mean()
-
-    def logpdf(self, value):
-        v = np.asarray(value, dtype=float)
-        v = v.reshape(v.shape[: v.ndim - len(self.block)] + (-1,))
-        return self.family.logpdf(v, self._flat())
-
-    def sample(self, rng, size: tuple = ()):
-        return self._shaped(self.family.sample(rng, self._flat(), size))
 
 
 def _plate_vector(model, target, opened, factors, literals):
