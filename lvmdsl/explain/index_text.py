@@ -231,8 +231,8 @@ def index_explain(c) -> str:
         for f in c.factors:
             own = opened and all(p in f.variable.plates for p in opened)   # summed over the opened plates first
             parts = [f"{show(_pretty(st.expr, pn))}: "
-                     f"{terms_linalg(merge(_opened_sum(c, f, k) if own else k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
-                     for st, k in zip(c.stats, f.coefficients) if k]
+                     f"{_linalg(c, s, merge(_opened_sum(c, f, k) if own else k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
+                     for s, (st, k) in enumerate(zip(c.stats, f.coefficients)) if k]
             where = summed_over(c, f)
             out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + (f"   ({where})" if where else ""))
     out.append("")
