@@ -174,9 +174,10 @@ def test_z_given_W_is_the_textbook_posterior():
     np.testing.assert_allclose(q.mean(), np.linalg.solve(P, W.T @ (x - mu).T / s2).T, rtol=1e-10)
 
 
-@pytest.mark.parametrize("noise", ["s2", "psi", "full"])
-def test_verify_density_ratio_identity(noise):
-    report = lv.verify(ppca(4, 2, noise), states=3)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(D=st.integers(2, 5), M=st.integers(1, 3), noise=st.sampled_from(["s2", "psi", "full"]), seed=st.integers(0, 99))
+def test_verify_density_ratio_identity(D, M, noise, seed):
+    report = lv.verify(ppca(D, M, noise), states=2, seed=seed)
     assert report.ok and set(report.errors) >= {"W", "mu", "z"}, report.summary()
 
 
