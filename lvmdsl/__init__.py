@@ -1,6 +1,6 @@
 """lvmdsl: declare a probabilistic model; the library derives its inference algorithm."""
 
-from .frontend.expr import Const, ModelError, Phi, dot, exp, log, sigmoid, sqrt
+from .frontend.expr import Const, ModelError, Phi, diag, dot, exp, log, sigmoid, sqrt
 from .frontend.model import Model, Param, Plate, RandomVariable, distribution_constructors, plate
 
 from .derive.derivation import Derivation, derive
@@ -21,7 +21,7 @@ from .graph.diagram import graph  # noqa: E402  (lv.graph(m): the plate diagram;
 
 __version__ = "0.1.0"
 
-__all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "dot", "exp", "log",
+__all__ = ["Model", "Param", "Plate", "RandomVariable", "plate", "Const", "ModelError", "diag", "dot", "exp", "log",
            "sigmoid", "sqrt", "Phi", "rewrites", "register_rewrite", "interval", "Derivation", "derive", "VerifyReport",
            "verify", "infer", "conjugacy_table", "graph", "parse", "load", "read_bugs",
            "prior_predictive", "ConvergenceWarning", "EMWarning", "FallbackWarning", "InterruptedRunWarning",

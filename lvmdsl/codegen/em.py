@@ -208,7 +208,9 @@ class EMCodegen(GibbsCodegen):
             solve.add(piece.header, *piece.views_a, *(piece.views_b if not piece.sums else []), *piece.etas)
         stats.add("return T")
         self.pure[name] = "S[" not in stats.text()      # statistics of data and E-step posteriors only
-        solve.add(f"S[{name!r}] = argmax_natural({cond.family.name!r}, eta)")
+        reshape = ".reshape(S[{!r}].shape)".format(name) if len(cond.target.event_shape) > 1 and \
+            cond.family.event_ndim == 1 else ""          # a real matrix Param: its entries solved as one vector
+        solve.add(f"S[{name!r}] = argmax_natural({cond.family.name!r}, eta){reshape}")
         both = _Block(f"mstep_{nid}(S, E, D, DI, Z, P)", f"M-step of {name}: statistics, then the maximiser of Q.")
         both.add(f"solve_{nid}(S, E, stats_{nid}(S, E, D, DI, Z, P), D, DI, Z, P)")
         return "\n\n\n".join([stats.text(), solve.text(), both.text()])

@@ -106,7 +106,9 @@ class IndexGibbsCodegen:
         if cond.rule == "enumeration":
             fn.add(f"S[{cond.name!r}] = draw_enumerated(natural_{n}(S, D, DI, Z, P)[0], rng)")
         else:
-            fn.add(f"S[{cond.name!r}] = draw_index_natural({cond.family.name!r}, natural_{n}(S, D, DI, Z, P), rng)")
+            block = len(cond.block_shape)       # a normal on a real array's block: entries flattened to draw
+            extra = f", block_ndim={block}" if cond.family.event_ndim == 1 and block > 1 else ""
+            fn.add(f"S[{cond.name!r}] = draw_index_natural({cond.family.name!r}, natural_{n}(S, D, DI, Z, P), rng{extra})")
         return fn.text()
 
     def natural(self, cond: IndexConditional, natural: list | None = None, signature: str | None = None,

@@ -258,6 +258,11 @@ def derive_conditional(model: Model, graph: ModelGraph, name: str):
         prior_p = {k: unwrap(SympyBackend(target.plates, name).lower(e)) for k, e in target.params.items()}
         if isinstance(target.family, Flat):       # no prior: the likelihood picks a vehicle family
             candidates = [FAMILIES[v] for v in target.family.vehicles]
+            if len(target.family.shape) > max(c.event_ndim for c in candidates):
+                what = ("simplices (one per row)" if target.family.constraint == "simplex"
+                        else f"independent {target.family.constraint} entries")
+                raise NotConjugate(name, "", "", f"because {name} is an array of {what}, which only the array-level "
+                                   "engine derives (lv.derive(m)), not yet the element-level one EM uses")
         else:
             candidates = [target.family]
         failure = None

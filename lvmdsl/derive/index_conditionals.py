@@ -30,6 +30,7 @@ from ..symbolic.index_form import IndexBackend, LiteralTable
 from ..symbolic.lower import plate_symbol
 from ..symbolic.matrix import MatrixAtomError
 from ..symbolic.tensor import fresh_index
+from .index_blocks import ArrayNormal, block_params, with_blocks as _with_blocks
 from .index_eval import evaluate_terms
 
 
@@ -51,6 +52,8 @@ class IndexConditional(ConditionalNames):
     """The complete conditional of one unknown; natural parameters are index expressions."""
 
     engine = "index"
+    #: leading event axes that are block axes (``derive.index_blocks``): rows updated apart
+    blocks = 0
 
     def __init__(self, model, target, rule, family, element, stats, factors, literals, n_states=None):
         self.model, self.target, self.rule, self.family = model, target, rule, family
@@ -106,7 +109,7 @@ class IndexConditional(ConditionalNames):
         for s, terms in enumerate(self.natural):
             val = evaluate_terms(terms, self.free_axes(s), env, sizes)
             if self.stats[s].symmetric:
-                k = len(self.stats[s].indices) // 2
+                k = (len(self.stats[s].indices) - self.blocks) // 2
                 nd = val.ndim
                 perm = list(range(nd - 2 * k)) + list(range(nd - k, nd)) + list(range(nd - 2 * k, nd - k))
                 val = (val + np.transpose(val, perm)) / 2
@@ -130,17 +133,21 @@ class IndexConditional(ConditionalNames):
             return Distribution(self.family, {"p": np.exp(logp)})
         if getattr(self.family, "fixed_params", ()) and not self.family.support.discrete:
             return _with_fixed(self, eta, env, sizes)        # bounds, PolyaGamma's b: as the prior gives them
+        shape = self.target.event_shape
+        if self.family.name == "MultivariateNormal" and len(shape) - self.blocks > 1:
+            return ArrayNormal(self.family, self._from_natural(eta), self.block_shape)
         return Distribution(self.family, self._from_natural(eta))
 
     def _from_natural(self, eta):
         shape = self.target.event_shape
         if self.family.name == "MultivariateNormal" and len(shape) > 1:
-            batch = eta[0].shape[: eta[0].ndim - len(shape)]
-            n = int(np.prod(shape))
-            flat = [eta[0].reshape(batch + (n,)), eta[1].reshape(batch + (n, n))]
-            p = self.family.index_from_natural(flat)
-            return {"mean": p["mean"].reshape(batch + shape), "precision": p["precision"]}
+            return block_params(self.family, eta, shape, self.blocks)
         return self.family.index_from_natural(eta)
+
+    @property
+    def block_shape(self) -> tuple:
+        """The shape of one block of a real array's update: its event axes after the block axes."""
+        return tuple(self.target.event_shape[self.blocks:])
 
     def __repr__(self):
         return f"{self.name} | rest ~ {self.family.name}  [{self.rule_name}]"
@@ -211,7 +218,7 @@ def derive_index_conditional(model: Model, graph, name: str, literals: LiteralTa
             except NotConjugate as err:
                 failure = err
                 continue
-            return IndexConditional(model, target, "conjugate", family, elem_t, stats, factors, literals)
+            return _with_blocks(IndexConditional(model, target, "conjugate", family, elem_t, stats, factors, literals))
         raise failure
     except NotConjugate as reason:
         return IndexNonConjugate(target, reason, factors)
@@ -224,9 +231,9 @@ def _plate_vector(model, target, opened, factors, literals):
     view = PlateVector(target, opened)
     where = f"plate {', '.join(repr(p.name) for p in opened)}"
     try:
-        if target.event_shape or target.family.support.kind != "real":
+        if target.family.support.kind not in ("real", "real_vector"):     # MVN rows: a matrix's rows in plate d
             raise NotConjugate(target.name, "", "", f"because a factor sums over {where}, which links its elements, "
-                               f"and a joint update of them exists only for real scalar elements (a Normal prior), "
+                               f"and a joint update of them exists only for real elements (a Normal or MultivariateNormal prior), "
                                f"not for {target.family.name} ({target.family.support.describe()})")
         for f in factors:
             localise(view, f)
@@ -244,7 +251,7 @@ def _plate_vector(model, target, opened, factors, literals):
                                    "every term to be linear or quadratic in it (a Normal prior)") from None
     except NotConjugate as reason:
         return IndexNonConjugate(view, reason, factors, linked=True)
-    return IndexConditional(model, view, "conjugate", family, elem, stats, factors, literals)
+    return _with_blocks(IndexConditional(model, view, "conjugate", family, elem, stats, factors, literals))
 
 
 def _pattern_text(stats) -> str:

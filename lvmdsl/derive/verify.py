@@ -48,6 +48,18 @@ def _default_sizes(model: Model, data: dict | None) -> dict:
     return sizes
 
 
+def _param_states(model: Model, rng, sizes: dict) -> dict:
+    """Values for the Params (no prior to draw from): any state in their domains will do for the
+    identity, so each is drawn from its domain's reference distribution (``Flat.reference_draw``)."""
+    from ..families.flat import Flat
+    out = {}
+    for v in model.unknowns:
+        if isinstance(v.family, Flat):
+            shape = tuple(sizes.get(p.name, p.size) if isinstance(p.size, str) else p.size for p in v.plates)
+            out[v.name] = v.family.reference_draw(rng, shape)
+    return out
+
+
 def verify(model: Model, data: dict | None = None, seed: int = 0, states: int = 3,
            sizes: dict | None = None, tol: float = 1e-8, engine: str | None = None) -> VerifyReport:
     """Check every conjugate conditional at ``states`` random states (from the prior, or the data).
@@ -59,7 +71,7 @@ def verify(model: Model, data: dict | None = None, seed: int = 0, states: int = 
     report = VerifyReport(tol=tol)
     aug = d.model                      # the augmented model when a rewrite ran: its conditionals are checked
     for _ in range(states):
-        env = sample_prior(model, rng, sizes, fixed=data)
+        env = sample_prior(model, rng, sizes, fixed={**_param_states(model, rng, sizes), **(data or {})})
         if aug is not model:           # the declared model's data, then the augmented model's other variables
             given = {k: env[k] for k in [*model.consts, *(v.name for v in model.observed)] if k in env}
             for c in aug.consts.values():

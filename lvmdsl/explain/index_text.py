@@ -49,7 +49,8 @@ def display_terms(c, s: int):
         names = iter(n for n in "ijklmpqr" if n not in taken)
         bswap = {b: sp.Symbol(next(names), integer=True, nonnegative=True) for b, _ in t.bound if is_fresh(b)}
         out.append(Term(t.coef.xreplace({**swap, **bswap}), tuple((bswap.get(b, b), n) for b, n in t.bound)))
-    free = [] if c.rule == "enumeration" else [swap[p] for p in pats]
+    blocks = getattr(c, "blocks", 0)        # block axes read like plates: W[a] is one row
+    free = [] if c.rule == "enumeration" else [swap[p] for p in pats[blocks:]]
     return out, free
 
 
@@ -71,12 +72,75 @@ def params_sym(c) -> dict:
 
 
 def element_text(c) -> str:
-    plates = ", ".join(p.name for p in c.target.plates)
+    """``mu[k]``; a real array updated by row blocks shows its block index: ``W[a]``."""
+    names = [p.name for p in c.target.plates]
+    if getattr(c, "blocks", 0):
+        names += _block_names(c)
+    plates = ", ".join(names)
     return f"{c.name}[{plates}]" if plates else c.name
 
 
+def _block_names(c) -> list[str]:
+    """The reader's names of the block axes (as ``display_terms`` names the pattern indices)."""
+    from ..symbolic.tensor import is_fresh
+    taken = {x.name for t in c.natural[0] for x in t.coef.free_symbols if not is_fresh(x)}
+    pool = [n for n in "abcdef" if n not in taken]
+    return pool[: c.blocks]
+
+
 def natural_texts(c, latex: bool = False) -> list[str]:
-    return [terms_linalg(*display_terms(c, s), latex) for s in range(len(c.natural))]
+    return [_linalg(c, s, *display_terms(c, s), latex) for s in range(len(c.natural))]
+
+
+def _linalg(c, s: int, terms, free, latex: bool = False) -> str:
+    """``terms_linalg``, except that the quadratic coefficient of a real matrix updated as one
+    block reads as Kronecker products: Σ_n L[a, c] z[n, b] z[n, e] is L ⊗ zᵀz (row-major entries)."""
+    st = c.stats[s]
+    if not (c.family.name == "MultivariateNormal" and st.symmetric and len(free) == 4):
+        return terms_linalg(terms, free, latex)
+    rows, cols = [free[0], free[2]], [free[1], free[3]]
+    parts = []
+    for t in terms:
+        k = _kron(t, rows, cols, latex)
+        if k is None:
+            return terms_linalg(terms, free, latex)
+        parts.append(k)
+    out = parts[0]
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
+
+
+def _kron(t, rows: list, cols: list, latex: bool):
+    """One term as A ⊗ B (A over the row indices, B over the column indices), or None."""
+    from .linalg import term_linalg
+    num, rest = sp.sympify(t.coef).as_coeff_Mul()
+    groups = {"r": [], "c": []}
+    loose = []
+    for f in sp.Mul.make_args(rest):
+        syms = f.free_symbols
+        side = ("r" if syms & set(rows) else "") + ("c" if syms & set(cols) else "")
+        if side == "rc":
+            return None
+        (groups[side] if side else loose).append(f)
+    for f in loose:                     # no pattern index: with the factors sharing its sums, else first
+        near = [g for g in "cr" if any(f.free_symbols & h.free_symbols for h in groups[g])]
+        groups[near[0] if near else "r"].append(f)
+    bound = {"r": [], "c": []}
+    for b, n in t.bound:
+        where = [g for g in "rc" if any(b in f.free_symbols for f in groups[g])]
+        if len(where) != 1:
+            return None
+        bound[where[0]].append((b, n))
+    if not any(f.free_symbols & set(rows) for f in groups["r"]) or not groups["c"]:
+        return None
+    A = Term(num * sp.Mul(*groups["r"]), tuple(bound["r"]))    # the number leads: -1/2 L ⊗ zᵀ z
+    B = Term(sp.Mul(*groups["c"]), tuple(bound["c"]))
+    a, b = term_linalg(A, rows, latex), term_linalg(B, cols, latex)
+    if b == "I" and (a == "I" or a.endswith(" I")):          # c I ⊗ I is c I
+        return a
+    kron = r" \otimes " if latex else " ⊗ "
+    return f"{a}{kron}{b}"
 
 
 def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
@@ -84,7 +148,7 @@ def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
     fam = c.family.name
     if c.rule == "enumeration":
         return [("p[s]", ("\\propto \\exp " if latex else "∝ exp ") + "(" + natural_texts(c, latex)[0] + ")")]
-    if fam in _RECIPES and (c.family.event_ndim or not any(st.indices for st in c.stats)):
+    if fam in _RECIPES and (c.family.event_ndim or getattr(c, "blocks", 0) or not any(st.indices for st in c.stats)):
         out = []
         for name, template, parts in _RECIPES[fam]:
             texts = []
@@ -94,7 +158,7 @@ def params_texts(c, latex: bool = False) -> list[tuple[str, str]]:
                 scaled = _scaled(terms, k)
                 if shift is not None:               # fold the +1 into the constant terms
                     scaled = merge(scaled + [Term(sp.Integer(shift))])
-                texts.append(terms_linalg(scaled, free, latex))
+                texts.append(_linalg(c, s, scaled, free, latex))
             if shift is not None:
                 template = "{0}"
             out.append((name, (_LATEX.get(template, template) if latex else template).format(*texts)))
@@ -122,6 +186,8 @@ def _pattern_names(c) -> dict:
     names, pool = {}, iter("abcdef")
     for st in c.stats:
         for x in st.symbols:
+            if x in names:                      # one pattern index shared by two statistics: one name
+                continue
             names[x] = sp.Symbol("s" if c.rule == "enumeration" else next(pool), integer=True, nonnegative=True)
     return names
 
@@ -165,8 +231,8 @@ def index_explain(c) -> str:
         for f in c.factors:
             own = opened and all(p in f.variable.plates for p in opened)   # summed over the opened plates first
             parts = [f"{show(_pretty(st.expr, pn))}: "
-                     f"{terms_linalg(merge(_opened_sum(c, f, k) if own else k), list(st.symbols))}"
-                     for st, k in zip(c.stats, f.coefficients) if k]
+                     f"{_linalg(c, s, merge(_opened_sum(c, f, k) if own else k), list(st.symbols[getattr(c, 'blocks', 0):]))}"
+                     for s, (st, k) in enumerate(zip(c.stats, f.coefficients)) if k]
             where = summed_over(c, f)
             out.append(f"   {f.name}: " + ("; ".join(parts) or "no term") + (f"   ({where})" if where else ""))
     out.append("")
@@ -208,5 +274,7 @@ def index_latex(c) -> str:
     params = r",\; ".join(f"\\mathrm{{{k}}} = {v}" for k, v in params_texts(c, latex=True))
     from ..symbolic.lower import plate_symbol
     plates = [plate_symbol(p) for p in c.target.plates]
+    if getattr(c, "blocks", 0):                 # W_a: one row block
+        plates += [sp.Symbol(n, integer=True, nonnegative=True) for n in _block_names(c)]
     label = show_latex(sp.IndexedBase(c.name)[tuple(plates)] if plates else sp.Symbol(c.name))
     return rf"{label} \mid \text{{rest}} \sim \mathrm{{{c.family.name}}}\left({params}\right)"

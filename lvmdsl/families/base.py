@@ -213,7 +213,15 @@ class Family:
         return self.log_density(x.scalar(), {k: v.scalar() for k, v in p.items()})
 
     def index_stats(self, x, p: dict) -> list | None:
-        """Sufficient statistics as ``Stat`` patterns (None if the family has no conjugate form)."""
+        """Sufficient statistics as ``Stat`` patterns (None if the family has no conjugate form).
+
+        An array of a scalar family (a positive ``lv.Param`` of shape (D,)) is independent scalars:
+        the statistics of its entry at pattern indices, ``log psi[a]`` and ``1/psi[a]``."""
+        if x.shape and not self.event_ndim:
+            from ..symbolic.tensor import fresh_index
+            pattern = tuple((fresh_index("a"), n) for n in x.sizes)
+            stats = self.sufficient_stats(x.entry(*[s for s, _ in pattern]), {})
+            return None if stats is None else [Stat(sp.sympify(s), pattern) for s in stats]
         stats = self.sufficient_stats(x.scalar(), {k: v.scalar() for k, v in p.items() if not v.shape})
         return None if stats is None else [Stat(sp.sympify(s)) for s in stats]
 

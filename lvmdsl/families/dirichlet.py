@@ -64,8 +64,10 @@ class Dirichlet(Family):
                 + sp.Sum((a.entry(k3) - 1) * sp.log(x.entry(k3)), (k3, 0, K - 1)))
 
     def index_stats(self, x, p=None):
-        a = fresh_index("a")
-        return [Stat(sp.log(x.entry(a)), ((a, x.sizes[0]),))]
+        """log x[a]; an array of simplices (a (K, V) ``lv.Param``, rows on the last axis) has
+        log x[..., a] with its leading axes as pattern indices too: independent rows."""
+        idx = tuple(fresh_index("a") for _ in x.sizes)
+        return [Stat(sp.log(x.entry(*idx)), tuple(zip(idx, x.sizes)))]
 
     def index_from_natural(self, eta):
         return {"alpha": np.asarray(eta[0], float) + 1}

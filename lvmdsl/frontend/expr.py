@@ -165,11 +165,12 @@ class BinOp(Expr):
         return f"({self.a!r} {self.op} {self.b!r})"
 
 
-FUNCTIONS = ("neg", "exp", "log", "sqrt", "sigmoid", "Phi", "inv")
+FUNCTIONS = ("neg", "exp", "log", "sqrt", "sigmoid", "Phi", "inv", "diag")
 
 
 class Func(Expr):
-    """An elementwise function (exp, log, sqrt, sigmoid, Phi, neg) or the matrix inverse (inv)."""
+    """An elementwise function (exp, log, sqrt, sigmoid, Phi, neg), the matrix inverse (inv), or
+    the diagonal matrix of a vector (diag)."""
 
     def __init__(self, fn: str, arg: Expr):
         if fn not in FUNCTIONS:
@@ -236,6 +237,12 @@ def sigmoid(x):
 def Phi(x):
     """The standard normal distribution function Phi(x) = (1 + erf(x / sqrt 2)) / 2 (the probit link)."""
     return Func("Phi", as_expr(x))
+
+
+def diag(v):
+    """``lv.diag(v)``: the diagonal matrix with the vector v on its diagonal (factor analysis's
+    noise covariance ``cov=lv.diag(psi)``; the same as ``psi * np.eye(D)``)."""
+    return Func("diag", as_expr(v))
 
 
 def dot(a, b):

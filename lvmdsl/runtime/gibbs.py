@@ -149,6 +149,13 @@ class GibbsProgram:
                 blocking = f"one block of the {n} elements of plate {' x '.join(p.name for p in opened)} (linked)"
                 if cond.target.plates:
                     blocking += f" per element of plate {' x '.join(p.name for p in cond.target.plates)}"
+            if getattr(cond, "blocks", 0) and cond.family.event_ndim == 1:   # rows of a matrix, apart
+                shape = [self.sizes.get(str(n), n) if isinstance(n, str) else n for n in cond.target.event_shape]
+                rows, size = int(np.prod(shape[:cond.blocks])), int(np.prod(shape[cond.blocks:]))
+                blocking = f"{rows} independent blocks of {size} (rows of {name}), one batched draw"
+            elif opened and v.event_shape:       # rows in a plate, linked by a full noise: one block
+                n = int(np.prod([self.sizes[p.name] for p in opened]) * np.prod(v.event_shape))
+                blocking = f"one block of the {n} entries of {name} (plate {' x '.join(p.name for p in opened)} x its event, linked)"
             return Step(name, cond.rule_name, blocking,
                         run=lambda S, rng, fn=fn: fn(S, self.D, self.DI, self.Z, self.P, rng))
         reason = str(cond.reason)

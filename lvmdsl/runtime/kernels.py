@@ -189,8 +189,11 @@ def term(c: float, spec: str, shape: tuple, *operands) -> np.ndarray:
             dims.update({ch: n if dims.get(ch, 1) == 1 else dims[ch] for ch, n in zip(spec_o, o.shape)})
         reshape = None if kept == out else tuple(dims[ch] if ch in present else 1 for ch in out)
         work = float(np.prod(list(dims.values()))) if dims else 1.0
-        # a BLAS contraction pays its ~1 ms of planning only on large work; small terms loop in C
-        path = "greedy" if len(operands) > 1 and work > 2e6 else False
+        # the contraction order is planned once per key (planning costs ~1 ms, so it is kept as
+        # a list of pairs); terms too small to gain from it loop in C
+        path = False
+        if len(operands) > 1 and work > 2e4:
+            path = np.einsum_path(f"{ins}->{kept}", *operands, optimize="greedy")[0]
         plan = _PLANS[key] = (f"{ins}->{kept}", reshape, path)
     sub, reshape, path = plan
     val = np.einsum(sub, *operands, optimize=path)
@@ -228,9 +231,20 @@ def weighted_gram(A: np.ndarray, w: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
+def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, block_ndim: int = 1) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout),
-    kept inside the support (see ``into_support``)."""
+    kept inside the support (see ``into_support``).
+
+    ``block_ndim`` > 1: a multivariate normal on the entries of an array block (eta[0] ends in
+    the block's axes, eta[1] in them twice): the entries are flattened into one vector for the
+    draw, which keeps the block's layout."""
     fam = FAMILIES[family_name]
+    if block_ndim > 1:
+        h, J = (np.asarray(e, float) for e in eta)
+        block = h.shape[h.ndim - block_ndim:]
+        n = int(np.prod(block))
+        flat = [h.reshape(h.shape[: h.ndim - block_ndim] + (n,)), J.reshape(J.shape[: J.ndim - 2 * block_ndim] + (n, n))]
+        return fam.index_sample_natural(rng, flat).reshape(h.shape)
     return into_support(fam.support.kind, fam.index_sample_natural(rng, eta))
 
 

@@ -79,6 +79,10 @@ class IndexBackend(Lowering):
                 return matrix_inverse(a, self.literals, f"{self.owner}_inv")
             except MatrixAtomError as err:
                 raise self.err(str(err)) from None
+        if fn == "diag":
+            if a.ndim != 1:
+                raise self.err(f"diag needs a vector, got a value of shape {a.shape}")
+            return Tensor(a.shape * 2, lambda i, j: sp.KroneckerDelta(i, j) * a.entry(i), a.sizes * 2)
         f = self._FUNCS[fn]
         return Tensor(a.shape, lambda *i: f(a.entry(*i)), a.sizes)
 

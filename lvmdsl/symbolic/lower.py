@@ -226,6 +226,12 @@ class SympyBackend(Lowering):
             if a.ndim != 2:
                 raise self.err("the inverse needs a square matrix")
             return matrix.inverse(a)
+        if fn == "diag":
+            if a.ndim != 1:
+                raise self.err(f"diag needs a vector, got a value of shape {a.shape}")
+            out = np.full((len(a), len(a)), sp.Integer(0), dtype=object)
+            out[np.arange(len(a)), np.arange(len(a))] = a
+            return out
         return np.asarray(np.vectorize(self._FUNCS[fn], otypes=[object])(a), dtype=object)
 
     def dot(self, a, b):
@@ -305,6 +311,10 @@ class NumpyBackend(Lowering):
         x, ev = a
         if fn == "inv":
             return np.linalg.inv(x), ev
+        if fn == "diag":
+            if ev != 1:
+                raise self.err("diag needs a vector")
+            return x[..., :, None] * np.eye(x.shape[-1]), 2
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             f = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "neg": np.negative,
                  "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "Phi": special.ndtr}[fn]

@@ -24,7 +24,7 @@ from . import ast
 from .errors import SourceText, TextError
 
 #: elementwise functions of the language and the matrix inverse, with their arity
-FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "sigmoid": 1, "dot": 2, "inverse": 1}
+FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "sigmoid": 1, "dot": 2, "inverse": 1, "diag": 1}
 #: array constructors, folded at read time
 ARRAY_FUNCTIONS = ("ones", "zeros", "eye")
 CONSTRAINTS = {"real": None, "positive": "positive", "unit": "unit", "simplex": "simplex",
