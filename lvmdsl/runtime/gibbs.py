@@ -21,7 +21,7 @@ from ..graph.validate import bind_data
 from .batched import batched_log_joint, batched_params
 from ..families import conditional_family
 from .fixed import fixed_values, has_fixed
-from .initial import in_support, initial_state, mixture_start
+from .initial import initial_state, mixture_start
 from .slice import slice_step
 
 MAX_STORE_BYTES = 4 * 2**30

@@ -230,7 +230,6 @@ def weighted_gram(A: np.ndarray, w: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.matmul(np.swapaxes(A[None] * w[..., None], -1, -2), B)
 
 
-def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator) -> np.ndarray:
 def draw_index_natural(family_name: str, eta: list, rng: np.random.Generator, block_ndim: int = 1) -> np.ndarray:
     """One draw per element at natural parameters with their event axes (array-level layout),
     kept inside the support (see ``into_support``).
