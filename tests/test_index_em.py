@@ -95,7 +95,22 @@ def test_a_numerical_m_step_falls_back_to_element_level_and_engine_index_says_wh
     assert abs(float(np.ravel(fit.params["a"])[0]) - 1.0) < 1e-4
 
 
-def test_factor_analysis_matches_scikit_learn_log_likelihood():
+def natural_ppca(D: int, M: int, factor_analysis: bool = False):
+    """PPCA written as a textbook writes it: x[n] ~ MVN(W z[n] + mu, s2 I), W a (D, M) parameter
+    (factor analysis: cov = diag(psi))."""
+    with lv.Model("fa" if factor_analysis else "ppca") as m:
+        W = lv.Param("W", shape=(D, M))
+        mu = lv.Param("mu", shape=(D,))
+        noise = (lv.diag(lv.Param("psi", shape=(D,), constraint="positive")) if factor_analysis
+                 else lv.Param("s2", constraint="positive") * np.eye(D))
+        with lv.plate("n", "N"):
+            z = lv.MultivariateNormal("z", mean=np.zeros(M), cov=np.eye(M))
+            lv.MultivariateNormal("x", mean=lv.dot(W, z) + mu, cov=noise, observed=True)
+    return m
+
+
+@pytest.mark.parametrize("natural", [True, False], ids=["W a (D, M) Param", "W rows in plate d"])
+def test_factor_analysis_matches_scikit_learn_log_likelihood(natural):
     """Factor analysis (diagonal noise psi) by array-level EM: the same maximum likelihood as
     scikit-learn's FactorAnalysis (SVD-based iterations), to 1e-6 relative."""
     from sklearn.decomposition import FactorAnalysis
@@ -105,8 +120,8 @@ def test_factor_analysis_matches_scikit_learn_log_likelihood():
     psi = rng.uniform(0.2, 1.0, D)
     X = rng.normal(size=(N, L)) @ W.T + rng.normal(size=(N, D)) * np.sqrt(psi) + rng.normal(size=D)
     ll_sk = FactorAnalysis(n_components=L, tol=1e-12, max_iter=100000).fit(X).score(X) * N
-    fit = lv.infer(em.ppca(D, L, factor_analysis=True), data={"x": X}, method="em", max_iter=20000, tol=1e-14,
-                   seed=0, progress=False)
+    model = natural_ppca(D, L, factor_analysis=True) if natural else em.ppca(D, L, factor_analysis=True)
+    fit = lv.infer(model, data={"x": X}, method="em", max_iter=20000, tol=1e-14, seed=0, progress=False)
     assert fit.program.index
     assert fit.loglik[-1] == pytest.approx(ll_sk, rel=1e-6)
 
@@ -131,9 +146,10 @@ def test_ppca_reaches_the_tipping_bishop_solution_at_d50_m5():
     W = rng.normal(size=(D, M))
     X = rng.normal(size=(N, M)) @ W.T + rng.normal(size=(N, D)) + 3.0
     s2, WWt = tipping_bishop(X, M)
-    fit = lv.infer(em.ppca(D, M), data={"x": X}, method="em", max_iter=1000, tol=1e-15, seed=0, progress=False)
+    fit = lv.infer(natural_ppca(D, M), data={"x": X}, method="em", max_iter=1000, tol=1e-15, seed=0, progress=False)
     assert fit.program.index
     What = np.asarray(fit.params["W"])
+    assert What.shape == (D, M)
     assert float(np.ravel(fit.params["s2"])[0]) == pytest.approx(s2, rel=1e-6)
     np.testing.assert_allclose(What @ What.T, WWt, rtol=0, atol=1e-6 * np.abs(WWt).max())
     np.testing.assert_allclose(np.ravel(fit.params["mu"]), X.mean(0), rtol=0, atol=1e-5 * X.std(0).min())

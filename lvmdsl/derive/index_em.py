@@ -130,15 +130,17 @@ class ScalarView:
     """What ``argmax_steps`` reads of a conditional, for a scalar family at array level."""
 
     def __init__(self, cond):
+        from ..rules.index_conjugate import target_atoms
         self.family = cond.family
-        self.element = cond.element.scalar() if hasattr(cond.element, "scalar") else cond.element
         self.stats = [st.expr for st in cond.stats]
+        atoms = [a for st in self.stats for a in target_atoms(st, cond.name) if isinstance(a, (sp.Indexed, sp.Symbol))]
+        self.element = atoms[0] if atoms else cond.element.scalar()   # one entry (psi[a]) of an elementwise family
 
 
 def solution_lines(cond) -> list[str]:
     """How dQ/dtheta = 0 is solved, as text lines (the family's maximiser)."""
     eta = [sp.Symbol(f"eta{i}") for i in range(len(cond.stats))]
-    if cond.family.event_ndim == 0 and not any(st.indices for st in cond.stats):
+    if cond.family.event_ndim == 0:
         return argmax_steps(ScalarView(cond), eta)
     return argmax_steps(cond, eta)
 
