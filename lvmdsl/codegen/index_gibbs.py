@@ -17,6 +17,7 @@ import string
 import sympy as sp
 
 from ..derive.index_conditionals import IndexConditional
+from ..symbolic.centring import data_plate_dims, precompute_source, stable_natural
 from .names import doc_text, join_key
 from .printer import FramePrinter, ident
 
@@ -29,6 +30,7 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
+from lvmdsl.symbolic.centring import centre_array  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
@@ -62,6 +64,7 @@ class IndexGibbsCodegen:
         self.state = set(state) if state is not None else {v.name for v in self.model.unknowns}
         self.pre_lines: list[str] = []
         self._pre: dict[str, str] = {}
+        self.centred: set[str] = set()        # data arrays read centred (symbolic/centring.py)
         self.functions: dict[str, str] = {}
         for name, cond in self.d.items():
             if isinstance(cond, IndexConditional):
@@ -72,7 +75,8 @@ class IndexGibbsCodegen:
     def source(self) -> str:
         pre = ["def precompute(D, DI, Z, ws=None):",
                '    """Contractions of the data that no update changes: computed once per data set."""',
-               "    C, P = 1, {}"] + ["    " + line for line in self.pre_lines] + ["    return P"]
+               "    C, P = 1, {}"] + ["    " + line for line in precompute_source(self.centred, data_plate_dims(self.model))
+                                  + self.pre_lines] + ["    return P"]
         literals = sorted({k for c in self.d.values() if isinstance(c, IndexConditional) for k in c.literals.arrays})
         doc = ("# literal arrays of the declarations are data: D[" + "], D[".join(repr(k) for k in literals) + "]"
                if literals else "")
@@ -105,7 +109,9 @@ class IndexGibbsCodegen:
                  f"Natural parameters of {cond.name} | rest ~ {cond.family.name} ({cond.rule_name}), every element "
                  "and chain at once" + (" (states on the first axis)." if enum else "."))
         fn.add("eta = []")
-        for s, terms in enumerate(cond.natural):
+        natural, centred = stable_natural(cond, self.state)   # sums that cancel, regrouped around the data's centre
+        self.centred |= centred
+        for s, terms in enumerate(natural):
             stat = cond.stats[s]
             axes = cond.free_axes(s)
             letters = "".join(_LETTERS[k] for k in range(len(axes)))

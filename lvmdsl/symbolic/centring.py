@@ -1,0 +1,319 @@
+"""Centred data for natural parameters that cancel: the expanded sums regrouped around the data's mean.
+
+The array-level engine expands a log-density into canonical terms, so a precision's rate reads
+
+    -1/2 Sum_n x[n]**2 + mu Sum_n x[n] - 1/2 N mu**2
+
+with the data sums precomputed once.  For data at 1e8 with unit spread each term is ~1e16 N and
+their sum is ~N: the digits cancel.  This module rewrites such a natural parameter around the
+centre m of every data array (the mean over its plates, computed in two passes): with
+x = x~c + m, every term is expanded in the centred atoms x~c (small) and grouped by the monomial of
+data it multiplies; each group's coefficient, a polynomial in m and the state, is factored
+(``sympy.factor``), so the degree-0 part reads ``-1/2 N (m - mu)**2``: evaluated unexpanded, it
+loses no digits.  Degree >= 1 parts multiply sums of centred data, which are small; their
+coefficients are factored the same way (``(mu - m) Sum_n x~c[n]``).
+
+A routed sum (a mixture, ``Sum_{n: z[n] = k}``) keeps its delta in the data part, so the count
+n_k takes N's place.  A contraction of state with centres over an event index
+(``Sum_k m_X[k] w[k]``, a regression's fitted value at the mean covariates) is a symbol while
+factoring and a ``Sum`` inside the factored coefficient: ``-1/2 N (m_y - Sum_k m_X[k] w[k])**2``.
+
+``centre_terms`` is one step on a list of canonical terms (one natural parameter, or any sum the
+EM code generators evaluate); it checks symbolically that the regrouped terms expand to the
+given ones and returns the given terms unchanged when they do not, or when nothing cancels.
+``centre_arrays`` computes the centred arrays and centres for the names it used (``x~c``, ``x~m``:
+``~`` cannot occur in a user's name).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .canon import Term, _renamed_canonically, canonical, contract, merge
+from .tensor import fresh_index
+
+CENTRED, CENTRE = "~c", "~m"
+DEBUG = False
+
+
+# ---------------------------------------------------------------------------- which arrays
+def data_plate_dims(model) -> dict[str, int]:
+    """Name -> number of plate axes, for every observed variable and constant of the model."""
+    from .lower import full_dims
+    out = {}
+    for v in model.variables.values():
+        if getattr(v, "observed", False):
+            out[v.name] = len(v.plates)
+    for c in model.consts.values():
+        out[c.name] = full_dims(c)[0]
+    return out
+
+
+def _value_atoms(e) -> set:
+    """Indexed atoms and symbols of ``e`` that are read as values, not as an index."""
+    out = set()
+
+    def walk(x):
+        if isinstance(x, sp.Indexed):
+            out.add(x)
+            return
+        if isinstance(x, sp.KroneckerDelta):
+            return
+        if isinstance(x, sp.Symbol):
+            out.add(x)
+            return
+        for a in x.args:
+            walk(a)
+    walk(sp.sympify(e))
+    return out
+
+
+def _index_names(e) -> set:
+    """Names read inside an index or a Kronecker delta (index arrays): never centred."""
+    out = set()
+    for a in sp.sympify(e).atoms(sp.Indexed):
+        for i in a.indices:
+            out |= {str(b.base.label) for b in sp.sympify(i).atoms(sp.Indexed)} | {s.name for s in sp.sympify(i).free_symbols}
+    for d in sp.sympify(e).atoms(sp.KroneckerDelta):
+        out |= {str(b.base.label) for b in d.atoms(sp.Indexed)} | {s.name for s in d.free_symbols}
+    return out
+
+
+def _label(a) -> str:
+    return str(a.base.label) if isinstance(a, sp.Indexed) else a.name
+
+
+def centrable(terms: list[Term], data: dict[str, int]) -> set[str]:
+    """Data names read as values in at least two terms (a single product cannot cancel)."""
+    barred = set()
+    count: dict[str, int] = {}
+    for t in terms:
+        barred |= _index_names(t.coef)
+        names = {_label(a) for a in _value_atoms(t.coef)} & set(data)
+        for n in names:
+            count[n] = count.get(n, 0) + 1
+    if sum(1 for t in terms if {_label(a) for a in _value_atoms(t.coef)} & set(count)) < 2:
+        return set()
+    return {n for n in count if n not in barred}
+
+
+# ---------------------------------------------------------------------------- substitution
+def _centred_atom(a, data: dict[str, int]):
+    """x[i.., e..] -> x~c[i.., e..] + x~m[e..] (the centre has the array's event axes only)."""
+    name = _label(a)
+    p = data[name]
+    if isinstance(a, sp.Indexed):
+        ev = a.indices[p:]
+        centre = sp.IndexedBase(name + CENTRE)[ev] if ev else sp.Symbol(name + CENTRE)
+        return sp.IndexedBase(name + CENTRED)[a.indices] + centre
+    return sp.Symbol(name + CENTRED) + sp.Symbol(name + CENTRE)
+
+
+def _substitute(coef, names: set, data: dict):
+    swap = {a: _centred_atom(a, data) for a in _value_atoms(coef) if _label(a) in names}
+    return coef.xreplace(swap)
+
+
+def _uncentre(e, names: set, data: dict) -> dict:
+    """The inverse substitution, for the check: x~c[i.., e..] -> x[i.., e..] - x~m[e..]."""
+    swap = {}
+    for a in _value_atoms(e):
+        lab = _label(a)
+        if not lab.endswith(CENTRED) or lab[: -len(CENTRED)] not in names:
+            continue
+        base = lab[: -len(CENTRED)]
+        if isinstance(a, sp.Indexed):
+            ev = a.indices[data[base]:]
+            centre = sp.IndexedBase(base + CENTRE)[ev] if ev else sp.Symbol(base + CENTRE)
+            swap[a] = sp.IndexedBase(base)[a.indices] - centre
+        else:
+            swap[a] = sp.Symbol(base) - sp.Symbol(base + CENTRE)
+    return swap
+
+
+# ---------------------------------------------------------------------------- grouping
+def _is_centred(f) -> bool:
+    return any(_label(a).endswith(CENTRED) for a in _value_atoms(f))
+
+
+def _is_centre(f) -> bool:
+    return any(_label(a).endswith(CENTRE) for a in _value_atoms(f))
+
+
+def _reads_state(f, varying: set) -> bool:
+    return any(_label(a) in varying for a in sp.sympify(f).atoms(sp.Indexed, sp.Symbol)) or \
+        any(str(a.base.label) in varying for a in sp.sympify(f).atoms(sp.Indexed))
+
+
+def _split(t: Term, varying: set, sums: dict):
+    """(key Term, polynomial part) of one expanded term; ``sums`` collects the symbols that stand
+    for contractions of state and centres over one event index.  None when a factor is not a
+    plain product of atoms."""
+    c, rest = t.coef.as_coeff_Mul()
+    factors = [f for f in sp.Mul.make_args(rest) if f != 1]
+    bound = {b for b, _ in t.bound}
+    sizes = dict(t.bound)
+    comps: list[list] = []
+    for f in factors:
+        idx = f.free_symbols & bound
+        joined = [cp for cp in comps if cp[1] & idx]
+        new = [[f], set(idx)]
+        for cp in joined:
+            new[0] += cp[0]
+            new[1] |= cp[1]
+            comps.remove(cp)
+        comps.append(new)
+    key, poly, key_bound = [], [sp.sympify(c)], []
+    for fs, idx in comps:
+        prod = sp.Mul(*fs)
+        data_like = any(_is_centred(f) or f.atoms(sp.KroneckerDelta) for f in fs) or not _reads_state(prod, varying)
+        if not idx:
+            if data_like and not (_is_centre(prod) and not _is_centred(prod)):
+                key.append(prod)
+            else:
+                poly.append(prod)
+            continue
+        if data_like or len(idx) != 1 or not _is_centre(prod):
+            key.append(prod)
+            key_bound += [(b, sizes[b]) for b in idx]
+            continue
+        (b,) = idx
+        canon = _renamed_canonically(Term(prod, ((b, sizes[b]),)))
+        if canon not in sums:
+            sums[canon] = (sp.Symbol(f"_sum{len(sums)}"), prod, (b, sizes[b]))
+        poly.append(sums[canon][0])
+    kt = _renamed_canonically(Term(sp.Mul(*key), tuple(sorted(key_bound, key=lambda x: x[0].name))))
+    return kt, sp.Mul(*poly)
+
+
+def _polynomial(t) -> bool:
+    if t.atoms(sp.Function) - t.atoms(sp.KroneckerDelta):
+        return False
+    return all(p.exp.is_Integer and p.exp > 0 for p in t.atoms(sp.Pow))
+
+
+def _compact(poly, centre_symbols: set) -> list:
+    """The terms reading a centre, with the state terms they complete, factored; the others as
+    they are.  A list of summands."""
+    parts = sp.Add.make_args(sp.expand(poly))
+    with_c = [p for p in parts if p.free_symbols & centre_symbols or _is_centre(p)]
+    if not with_c:
+        return [p for p in parts if p != 0]
+    fs = set().union(*(p.free_symbols for p in with_c))
+    candidates = [p for p in parts if p not in with_c and _polynomial(p) and not p.is_Number]
+    f, chosen = sp.factor(sp.Add(*with_c, *candidates)), candidates
+    if isinstance(f, sp.Add):          # not a product: try the terms over the same atoms only
+        sub = [p for p in candidates if p.free_symbols <= fs]
+        g = sp.factor(sp.Add(*with_c, *sub))
+        if sub and not isinstance(g, sp.Add):
+            f, chosen = g, sub
+    rest = [p for p in parts if p not in with_c and p not in chosen]
+    return [f] + rest
+
+
+def centre_terms(terms: list[Term], data: dict[str, int], varying: set) -> tuple[list[Term], set]:
+    """``terms`` regrouped around the centres of the data they read, and the names centred.
+
+    ``data``: name -> number of plate axes of every data array (``data_plate_dims``);
+    ``varying``: names whose values change between calls (the state).  Returns (terms, set())
+    unchanged when nothing can cancel or the regrouping does not check."""
+    names = centrable(terms, data)
+    if not names:
+        return terms, set()
+    expanded = []
+    for t in terms:
+        for a in sp.Add.make_args(sp.expand(_substitute(t.coef, names, data))):
+            c = contract(Term(a, t.bound))
+            if c is not None:
+                expanded.append(c)
+    sums: dict = {}
+    groups: dict = {}
+    order = []
+    for t in expanded:
+        k, p = _split(t, varying, sums)
+        if k not in groups:
+            groups[k] = sp.Integer(0)
+            order.append(k)
+        groups[k] += p
+    symbols = {s for s, _, _ in sums.values()}
+    back = {}
+    for s, prod, (b, n) in sums.values():
+        nb = fresh_index("u")
+        back[s] = sp.Sum(prod.xreplace({b: nb}), (nb, 0, n - 1))
+    out = []
+    for k in order:
+        for coef in _compact(groups[k], symbols):
+            if coef != 0:
+                out.append(Term(k.coef * coef.xreplace(back), k.bound))
+    if not _same(terms, out, names, data):
+        if DEBUG:
+            print("centring check failed", terms, out)
+        return terms, set()
+    return out, names
+
+
+def _same(old: list[Term], new: list[Term], names: set, data: dict) -> bool:
+    """Whether ``new`` (centred) expands to ``old`` once x~c = x - x~m is put back."""
+    def key(ts):
+        acc = {}
+        for t in merge(canonical(sp.Add(*[x.to_sympy() for x in ts]))):
+            c, r = t.coef.as_coeff_Mul()
+            acc[(r, t.bound)] = acc.get((r, t.bound), 0) + c
+        return {k: v for k, v in acc.items() if v != 0}
+    back = []
+    for t in new:
+        swap = {}
+        for f in [t.coef] + [a for a in sp.preorder_traversal(t.coef) if isinstance(a, sp.Sum)]:
+            swap.update(_uncentre(f, names, data))
+        back.append(Term(t.coef.xreplace(swap), t.bound))
+    try:
+        return key(old) == key(back)
+    except Exception:            # a form canonical() cannot expand: keep the expanded terms
+        return False
+
+
+# ---------------------------------------------------------------------------- numbers
+def centre_array(x: np.ndarray, plate_dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x - m, m) with m the mean over the plate axes, corrected by a second pass."""
+    x = np.asarray(x, dtype=float)
+    axes = tuple(range(plate_dims))
+    if not axes or x.size == 0:
+        m = np.zeros(x.shape[plate_dims:])
+        return x - m, m
+    m = x.mean(axis=axes)
+    m = m + (x - m).mean(axis=axes)
+    return x - m, m
+
+
+def centre_arrays(env: dict, names, data: dict[str, int]) -> dict:
+    """``{x~c: x - m, x~m: m}`` for every name in ``names`` (arrays read from ``env``)."""
+    out = {}
+    for n in sorted(names):
+        out[n + CENTRED], out[n + CENTRE] = centre_array(env[n], data[n])
+    return out
+
+
+def precompute_source(names, data: dict[str, int], source: str = "D") -> list[str]:
+    """Generated lines computing the centred arrays into ``P`` (``P['x~c']``, ``P['x~m']``)."""
+    lines = []
+    for n in sorted(names):
+        lines.append(f"P[{n + CENTRED!r}], P[{n + CENTRE!r}] = centre_array({source}[{n!r}], {data[n]})"
+                     "   # data centred at its mean: sums that cancel lose no digits")
+    return lines
+
+
+def stable_natural(cond, varying: set) -> tuple[list[list[Term]], set]:
+    """An ``IndexConditional``'s natural parameters with ``centre_terms`` applied to each, and the
+    names of the data arrays they centre (cached on the conditional)."""
+    key = ("_stable_natural", frozenset(varying))
+    cache = cond.__dict__.setdefault("_centring_cache", {})
+    if key not in cache:
+        data = data_plate_dims(cond.model)
+        out, names = [], set()
+        for terms in cond.natural:
+            new, used = centre_terms(terms, data, varying)
+            out.append(new)
+            names |= used
+        cache[key] = (out, names)
+    return cache[key]
