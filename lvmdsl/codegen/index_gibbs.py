@@ -30,7 +30,7 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
-from lvmdsl.symbolic.centring import centre_array  # noqa: F401
+from lvmdsl.symbolic.centring import centre_of  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features

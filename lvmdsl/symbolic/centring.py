@@ -193,13 +193,15 @@ def _polynomial(t) -> bool:
     return all(p.exp.is_Integer and p.exp > 0 for p in t.atoms(sp.Pow))
 
 
-def _compact(poly, centre_symbols: set) -> list:
+def _compact(poly, centre_symbols: set, keep: set = frozenset()) -> list:
     """The terms reading a centre, with the state terms they complete, factored; the others as
-    they are.  A list of summands."""
+    they are (and those reading a name in ``keep``).  A list of summands."""
     parts = sp.Add.make_args(sp.expand(poly))
+    kept = [p for p in parts if _reads_state(p, keep)]
+    parts = [p for p in parts if p not in kept]
     with_c = [p for p in parts if p.free_symbols & centre_symbols or _is_centre(p)]
     if not with_c:
-        return [p for p in parts if p != 0]
+        return [p for p in parts + kept if p != 0]
     fs = set().union(*(p.free_symbols for p in with_c))
     candidates = [p for p in parts if p not in with_c and _polynomial(p) and not p.is_Number]
     f, chosen = sp.factor(sp.Add(*with_c, *candidates)), candidates
@@ -209,14 +211,16 @@ def _compact(poly, centre_symbols: set) -> list:
         if sub and not isinstance(g, sp.Add):
             f, chosen = g, sub
     rest = [p for p in parts if p not in with_c and p not in chosen]
-    return [f] + rest
+    return [f] + rest + kept
 
 
-def centre_terms(terms: list[Term], data: dict[str, int], varying: set) -> tuple[list[Term], set]:
+def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
+                 keep: set = frozenset()) -> tuple[list[Term], set]:
     """``terms`` regrouped around the centres of the data they read, and the names centred.
 
     ``data``: name -> number of plate axes of every data array (``data_plate_dims``);
-    ``varying``: names whose values change between calls (the state).  Returns (terms, set())
+    ``varying``: names whose values change between calls (the state); ``keep``: names whose
+    products must stay expanded (EM's continuous latents, whose moments replace them).  Returns (terms, set())
     unchanged when nothing can cancel or the regrouping does not check."""
     names = centrable(terms, data)
     if not names:
@@ -243,7 +247,7 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set) -> tuple
         back[s] = sp.Sum(prod.xreplace({b: nb}), (nb, 0, n - 1))
     out = []
     for k in order:
-        for coef in _compact(groups[k], symbols):
+        for coef in _compact(groups[k], symbols, keep):
             if coef != 0:
                 out.append(Term(k.coef * coef.xreplace(back), k.bound))
     if not _same(terms, out, names, data):
@@ -274,16 +278,21 @@ def _same(old: list[Term], new: list[Term], names: set, data: dict) -> bool:
 
 
 # ---------------------------------------------------------------------------- numbers
-def centre_array(x: np.ndarray, plate_dims: int) -> tuple[np.ndarray, np.ndarray]:
-    """(x - m, m) with m the mean over the plate axes, corrected by a second pass."""
-    x = np.asarray(x, dtype=float)
-    axes = tuple(range(plate_dims))
-    if not axes or x.size == 0:
-        m = np.zeros(x.shape[plate_dims:])
-        return x - m, m
-    m = x.mean(axis=axes)
-    m = m + (x - m).mean(axis=axes)
-    return x - m, m
+def centre_array(x, plate_dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x - m, m) with m the two-pass mean over the plate axes (``centre_of``)."""
+    m = centre_of(x, plate_dims)
+    return np.asarray(x, dtype=float) - m, m
+
+
+def centre_of(x, plate_dims: int, block: int = 1 << 16) -> np.ndarray:
+    """The two-pass mean over the plate axes, read in blocks of rows (no full-size temporary)."""
+    x = np.asarray(x)
+    if plate_dims == 0 or x.size == 0:
+        return np.zeros(x.shape[plate_dims:])
+    rows = x.reshape((-1,) + x.shape[plate_dims:])
+    n = rows.shape[0]
+    m = sum(np.sum(rows[i:i + block], axis=0, dtype=float) for i in range(0, n, block)) / n
+    return m + sum(np.sum(rows[i:i + block] - m, axis=0) for i in range(0, n, block)) / n
 
 
 def centre_arrays(env: dict, names, data: dict[str, int]) -> dict:
@@ -294,12 +303,16 @@ def centre_arrays(env: dict, names, data: dict[str, int]) -> dict:
     return out
 
 
-def precompute_source(names, data: dict[str, int], source: str = "D") -> list[str]:
-    """Generated lines computing the centred arrays into ``P`` (``P['x~c']``, ``P['x~m']``)."""
+def precompute_source(names, data: dict[str, int], body: str | None = None, source: str = "D") -> list[str]:
+    """Generated lines putting the centres (``P['x~m']``: ``D['x~m']`` when the data come with it,
+    as EM's chunks do) and the centred arrays ``P['x~c']`` into ``P``; a centred array only when
+    ``body`` (the rest of the function's source) reads it, so no full-size copy is made for nothing."""
     lines = []
     for n in sorted(names):
-        lines.append(f"P[{n + CENTRED!r}], P[{n + CENTRE!r}] = centre_array({source}[{n!r}], {data[n]})"
-                     "   # data centred at its mean: sums that cancel lose no digits")
+        c, m = n + CENTRED, n + CENTRE
+        lines.append(f"P[{m!r}] = {source}[{m!r}] if {m!r} in {source} else centre_of({source}[{n!r}], {data[n]})")
+        if body is None or f"P[{c!r}]" in body:
+            lines.append(f"P[{c!r}] = {source}[{n!r}] - P[{m!r}]   # centred data: sums that cancel lose no digits")
     return lines
 
 
@@ -317,3 +330,51 @@ def stable_natural(cond, varying: set) -> tuple[list[list[Term]], set]:
             names |= used
         cache[key] = (out, names)
     return cache[key]
+
+
+def expand_uncentred(coef):
+    """``sympy.expand`` for a coefficient the element-level code generators split into terms,
+    except a centred one, whose factored coefficients must stay as they are."""
+    coef = sp.sympify(coef)
+    if any(_label(a).endswith(CENTRED) for a in _value_atoms(coef)):
+        return coef
+    return sp.expand(coef)
+
+
+def centre_element_derivation(derivation, varying: set, keep: set = frozenset()):
+    """An element-level derivation (EM's) whose conditionals' coefficients are centred where
+    they cancel, and the names centred.  The derivation given is not changed."""
+    import copy
+    import dataclasses
+
+    from ..derive.conditionals import Conditional
+    if hasattr(derivation, "centred_names"):       # centred already (a program made from another's)
+        return derivation, set(derivation.centred_names)
+    data = data_plate_dims(derivation.model)
+    conds, names = {}, set()
+    for name, cond in derivation.items():
+        if not isinstance(cond, Conditional) or cond.factors is None:
+            conds[name] = cond
+            continue
+        factors, changed = [], False
+        for f in cond.factors:
+            coefs = []
+            for c in f.coefficients:
+                c = sp.sympify(c)
+                terms = [Term(a) for a in sp.Add.make_args(sp.expand(c))] if c != 0 else []
+                out, used = centre_terms(terms, data, varying, keep)
+                coefs.append(sp.Add(*[t.coef for t in out]) if used else c)
+                names |= used
+                changed |= bool(used)
+            factors.append(dataclasses.replace(f, coefficients=coefs))
+        if changed:
+            cond = copy.copy(cond)
+            cond.__dict__ = {k: v for k, v in cond.__dict__.items() if k not in ("natural", "params")}
+            cond.factors = factors
+        conds[name] = cond
+    if not names:
+        return derivation, set()
+    out = copy.copy(derivation)
+    out._c = conds
+    out.centred_names = frozenset(names)
+    return out, names
