@@ -85,17 +85,30 @@ def _label(a) -> str:
 
 
 def centrable(terms: list[Term], data: dict[str, int]) -> set[str]:
-    """Data names read as values in at least two terms (a single product cannot cancel)."""
+    """Data names read as values, when at least two terms read data (a single product cannot
+    cancel) and one of them is of degree two in the data (the square a precision's rate expands)."""
     barred = set()
     count: dict[str, int] = {}
     for t in terms:
         barred |= _index_names(t.coef)
-        names = {_label(a) for a in _value_atoms(t.coef)} & set(data)
+        names = {_label(a) for a in _value_atoms(t.coef)} & {n for n, p in data.items() if p > 0}
         for n in names:
             count[n] = count.get(n, 0) + 1
     if sum(1 for t in terms if {_label(a) for a in _value_atoms(t.coef)} & set(count)) < 2:
         return set()
+    if max(_data_degree(t.coef, set(count)) for t in terms) < 2:
+        return set()           # linear in the data: Sum x - N mu is as large as its terms, nothing to save
     return {n for n in count if n not in barred}
+
+
+def _data_degree(coef, names: set) -> int:
+    """Degree of a product in the data atoms named ``names`` (x[n]**2 and x[n] X[n, k]: 2)."""
+    deg = 0
+    for f in sp.Mul.make_args(coef):
+        base, ex = f.as_base_exp()
+        if any(_label(a) in names for a in _value_atoms(base)):
+            deg += int(ex) if ex.is_Integer and ex > 0 else 2
+    return deg
 
 
 # ---------------------------------------------------------------------------- substitution
@@ -146,7 +159,7 @@ def _reads_state(f, varying: set) -> bool:
         any(str(a.base.label) in varying for a in sp.sympify(f).atoms(sp.Indexed))
 
 
-def _split(t: Term, varying: set, sums: dict):
+def _split(t: Term, varying: set, sums: dict, scalars: set = frozenset()):
     """(key Term, polynomial part) of one expanded term; ``sums`` collects the symbols that stand
     for contractions of state and centres over one event index.  None when a factor is not a
     plain product of atoms."""
@@ -164,26 +177,35 @@ def _split(t: Term, varying: set, sums: dict):
             new[1] |= cp[1]
             comps.remove(cp)
         comps.append(new)
-    key, poly, key_bound = [], [sp.sympify(c)], []
+    key, poly, key_bound, moved = [], [sp.sympify(c)], [], set()
     for fs, idx in comps:
         prod = sp.Mul(*fs)
         data_like = any(_is_centred(f) or f.atoms(sp.KroneckerDelta) for f in fs) or not _reads_state(prod, varying)
         if not idx:
-            if data_like and not (_is_centre(prod) and not _is_centred(prod)):
+            vals = _value_atoms(prod)
+            scalar = bool(vals) and all(isinstance(a, sp.Symbol) and a.name in scalars for a in vals)
+            if data_like and not (_is_centre(prod) and not _is_centred(prod)) and not scalar:
                 key.append(prod)
             else:
                 poly.append(prod)
             continue
-        if data_like or len(idx) != 1 or not _is_centre(prod):
+        if not data_like and not _is_centre(prod):      # state summed over a plate (alpha[i]): a per-element
+            poly.append(prod)                           # coefficient, its plate kept as a bound index
+            key_bound += [(b, sizes[b]) for b in idx]
+            continue
+        if data_like or len(idx) != 1:
             key.append(prod)
             key_bound += [(b, sizes[b]) for b in idx]
             continue
         (b,) = idx
+        moved.add(b)
         canon = _renamed_canonically(Term(prod, ((b, sizes[b]),)))
         if canon not in sums:
             sums[canon] = (sp.Symbol(f"_sum{len(sums)}"), prod, (b, sizes[b]))
         poly.append(sums[canon][0])
-    kt = _renamed_canonically(Term(sp.Mul(*key), tuple(sorted(key_bound, key=lambda x: x[0].name))))
+    used = {b for b, _ in key_bound} | moved
+    key_bound += [(b, n) for b, n in t.bound if b not in used]     # a plate no factor reads: a count
+    kt = _renamed_canonically(Term(sp.Mul(*key), tuple(sorted(set(key_bound), key=lambda x: x[0].name))))
     return kt, sp.Mul(*poly)
 
 
@@ -214,6 +236,36 @@ def _compact(poly, centre_symbols: set, keep: set = frozenset()) -> list:
     return [f] + rest + kept
 
 
+def _plates(terms: list[Term]) -> dict:
+    """Size -> the one plate index summed over it in ``terms`` (sizes of two plates left out)."""
+    seen: dict = {}
+    for t in terms:
+        for b, n in t.bound:
+            if isinstance(n, sp.Symbol):
+                seen.setdefault(n, set()).add(b)
+    return {n: bs.pop() for n, bs in seen.items() if len(bs) == 1}
+
+
+def _uncontract(t: Term, plates: dict) -> Term:
+    """N * c summed over nothing as c summed over the plate of size N, so that a term whose plate
+    sum was contracted into a count groups with the terms that still sum over it."""
+    coef, bound = t.coef, list(t.bound)
+    for n, b in plates.items():
+        if b in {x for x, _ in bound}:
+            continue
+        rest = coef / n
+        if not rest.has(n) and sp.Mul.make_args(coef).count(n) == 1:
+            coef, bound = rest, bound + [(b, n)]
+    return Term(coef, tuple(bound))
+
+
+def _recontract(t: Term) -> Term:
+    """Bound indices no factor reads become their sizes again (without expanding the coefficient)."""
+    used = t.coef.free_symbols
+    scale = sp.Mul(*[n for b, n in t.bound if b not in used])
+    return Term(scale * t.coef, tuple((b, n) for b, n in t.bound if b in used))
+
+
 def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
                  keep: set = frozenset()) -> tuple[list[Term], set]:
     """``terms`` regrouped around the centres of the data they read, and the names centred.
@@ -225,17 +277,18 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
     names = centrable(terms, data)
     if not names:
         return terms, set()
+    plates = _plates(terms)
     expanded = []
     for t in terms:
         for a in sp.Add.make_args(sp.expand(_substitute(t.coef, names, data))):
             c = contract(Term(a, t.bound))
             if c is not None:
-                expanded.append(c)
+                expanded.append(_uncontract(c, plates))
     sums: dict = {}
     groups: dict = {}
     order = []
     for t in expanded:
-        k, p = _split(t, varying, sums)
+        k, p = _split(t, varying, sums, {n for n, q in data.items() if q == 0})
         if k not in groups:
             groups[k] = sp.Integer(0)
             order.append(k)
@@ -249,7 +302,7 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
     for k in order:
         for coef in _compact(groups[k], symbols, keep):
             if coef != 0:
-                out.append(Term(k.coef * coef.xreplace(back), k.bound))
+                out.append(_recontract(Term(k.coef * coef.xreplace(back), k.bound)))
     if not _same(terms, out, names, data):
         if DEBUG:
             print("centring check failed", terms, out)
