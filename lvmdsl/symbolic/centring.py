@@ -274,6 +274,7 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
     ``varying``: names whose values change between calls (the state); ``keep``: names whose
     products must stay expanded (EM's continuous latents, whose moments replace them).  Returns (terms, set())
     unchanged when nothing can cancel or the regrouping does not check."""
+    data = {n: p for n, p in data.items() if n not in varying}     # observed values drawn as state (Geweke)
     names = centrable(terms, data)
     if not names:
         return terms, set()
