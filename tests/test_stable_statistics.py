@@ -153,7 +153,7 @@ def _mixture_conditionals_match_the_closed_form(kind, value):
     logp = np.stack([np.log(pi[k]) + stats.norm.logpdf(back, mub[k], 1 / np.sqrt(tau[k] * scale2)) for k in range(2)], -1)
     logp -= np.logaddexp(logp[:, :1], logp[:, 1:])
     mask = logp > -30                       # compare where the probabilities are not negligible
-    np.testing.assert_allclose(np.log(p)[mask], logp[mask], rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(np.log(p)[mask], logp[mask], rtol=1e-10, atol=1e-10)
 
 
 def test_mixture_conditionals_match_the_closed_form():
