@@ -283,3 +283,36 @@ def test_regrouped_terms_are_factored_and_expand_to_the_given_ones():
     # a single product cannot cancel: left as it is
     same, none = centre_terms(lv.derive(m)["mu"].natural[0], data_plate_dims(m), {"mu", "tau"})
     assert none == set() and same == lv.derive(m)["mu"].natural[0]
+
+
+# ---------------------------------------------------------------------------- a hierarchy (Rats)
+def growth_model():
+    with lv.Model("growth") as m:
+        tau_c = lv.Gamma("tau_c", shape=1e-3, rate=1e-3)
+        with lv.plate("i", "N"):
+            alpha = lv.Normal("alpha", mean=0.0, var=1e40)
+            beta = lv.Normal("beta", mean=0.0, var=1e40)
+            with lv.plate("j", "T"):
+                x = lv.Const("x", shape=())
+                xbar = lv.Const("xbar", shape=())
+                lv.Normal("y", mean=alpha + beta * (x - xbar), precision=tau_c, observed=True)
+    return m
+
+
+def test_growth_curve_precision_conditional_matches_the_closed_form():
+    """Per-group intercepts at the offset: the rate regroups as T (alpha_i + beta_i (m_x - xbar) - m_y)^2
+    plus centred sums, and agrees with the direct sum of squared residuals."""
+    rng = np.random.default_rng(8)
+    N, T = 6, 5
+    xs = np.tile(np.array([8.0, 15.0, 22.0, 29.0, 36.0]), (N, 1))
+    e = 100 + 6 * (xs - 22.0) + rng.normal(size=(N, T)) * 3
+    d = lv.derive(growth_model())
+    for kind, value in SHIFTS:
+        y = _transform(kind, value, e)
+        s = 1.0 if kind == "offset" else value
+        alpha = _transform(kind, value, 100 + rng.normal(size=N))
+        beta = (6 + 0.1 * rng.normal(size=N)) * s
+        post = d["tau_c"].evaluate({"y": y, "x": xs, "xbar": np.full((N, T), 22.0), "alpha": alpha, "beta": beta})
+        resid = (_back(kind, value, y) - _back(kind, value, alpha)[:, None]) * s - beta[:, None] * (xs - 22.0)
+        np.testing.assert_allclose(post.params["rate"], 1e-3 + 0.5 * np.sum(resid ** 2), rtol=1e-10,
+                                   err_msg=f"{kind} {value}")

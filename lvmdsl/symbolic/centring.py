@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from .canon import Term, _renamed_canonically, canonical, contract, merge
-from .tensor import fresh_index
+from .tensor import FRESH, fresh_index
 
 CENTRED, CENTRE = "~c", "~m"
 DEBUG = False
@@ -167,6 +167,11 @@ def _split(t: Term, varying: set, sums: dict, scalars: set = frozenset()):
     factors = [f for f in sp.Mul.make_args(rest) if f != 1]
     bound = {b for b, _ in t.bound}
     sizes = dict(t.bound)
+    # a group's state (alpha[i], summed over plate i): part of the coefficient, its plate kept bound
+    own = [f for f in factors if _reads_state(f, varying) and not _is_centred(f) and not _is_centre(f)
+           and not f.atoms(sp.KroneckerDelta) and not any(b.name in FRESH for b in f.free_symbols & bound)
+           and f.free_symbols & bound]
+    factors = [f for f in factors if f not in own]
     comps: list[list] = []
     for f in factors:
         idx = f.free_symbols & bound
@@ -177,7 +182,8 @@ def _split(t: Term, varying: set, sums: dict, scalars: set = frozenset()):
             new[1] |= cp[1]
             comps.remove(cp)
         comps.append(new)
-    key, poly, key_bound, moved = [], [sp.sympify(c)], [], set()
+    key, poly, key_bound, moved = [], [sp.sympify(c), *own], [], set()
+    key_bound += [(b, sizes[b]) for f in own for b in f.free_symbols & bound]
     for fs, idx in comps:
         prod = sp.Mul(*fs)
         data_like = any(_is_centred(f) or f.atoms(sp.KroneckerDelta) for f in fs) or not _reads_state(prod, varying)
