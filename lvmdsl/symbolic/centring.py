@@ -17,6 +17,8 @@ A routed sum (a mixture, ``Sum_{n: z[n] = k}``) keeps its delta in the data part
 n_k takes N's place.  A contraction of state with centres over an event index
 (``Sum_k m_X[k] w[k]``, a regression's fitted value at the mean covariates) is a symbol while
 factoring and a ``Sum`` inside the factored coefficient: ``-1/2 N (m_y - Sum_k m_X[k] w[k])**2``.
+A group's state summed over its plate (``alpha[i]``) and constants without plates (``xbar``) join
+the coefficient, so a hierarchy's precision reads ``-T/2 Sum_i (alpha[i] + ... - m_y)**2`` + ....
 
 ``centre_terms`` is one step on a list of canonical terms (one natural parameter, or any sum the
 EM code generators evaluate); it checks symbolically that the regrouped terms expand to the
@@ -34,7 +36,7 @@ from .canon import Term, _renamed_canonically, canonical, contract, merge
 from .tensor import FRESH, fresh_index
 
 CENTRED, CENTRE = "~c", "~m"
-DEBUG = False
+MAX_TERMS = 24          # larger sums (element-level multivariate quadratic forms) are left expanded
 
 
 # ---------------------------------------------------------------------------- which arrays
@@ -160,9 +162,10 @@ def _reads_state(f, varying: set) -> bool:
 
 
 def _split(t: Term, varying: set, sums: dict, scalars: set = frozenset()):
-    """(key Term, polynomial part) of one expanded term; ``sums`` collects the symbols that stand
-    for contractions of state and centres over one event index.  None when a factor is not a
-    plain product of atoms."""
+    """(key Term, polynomial part) of one expanded term: the key is the product of data (centred
+    atoms, deltas, sizes) it multiplies, summed over its plates; the polynomial part is read by
+    the state and the centres.  ``sums`` collects the symbols that stand for contractions of state
+    and centres over one event index; ``scalars`` names constants without plates."""
     c, rest = t.coef.as_coeff_Mul()
     factors = [f for f in sp.Mul.make_args(rest) if f != 1]
     bound = {b for b, _ in t.bound}
@@ -280,6 +283,8 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
     ``varying``: names whose values change between calls (the state); ``keep``: names whose
     products must stay expanded (EM's continuous latents, whose moments replace them).  Returns (terms, set())
     unchanged when nothing can cancel or the regrouping does not check."""
+    if len(terms) > MAX_TERMS:        # an element-level quadratic form written out entry by entry: the
+        return terms, set()           # factoring would cost seconds and not find a product
     data = {n: p for n, p in data.items() if n not in varying}     # observed values drawn as state (Geweke)
     names = centrable(terms, data)
     if not names:
@@ -311,8 +316,6 @@ def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
             if coef != 0:
                 out.append(_recontract(Term(k.coef * coef.xreplace(back), k.bound)))
     if not _same(terms, out, names, data):
-        if DEBUG:
-            print("centring check failed", terms, out)
         return terms, set()
     return out, names
 
