@@ -56,7 +56,7 @@ class ConvergenceWarning(UserWarning):
 class EMProgram:
     """A compiled EM program for one model, split into latents and parameters, and one data set."""
 
-    centre_data = True        # chunks and minibatches read the whole data's centres (set_data)
+    centre_data = True        # data far from zero: sums regrouped around the whole data's centre (set_data)
 
     def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
         derivation = element_level(derivation)
@@ -81,7 +81,8 @@ class EMProgram:
         self.collapses: dict = {}
         self.anneal_rng = None                 # set by run_em while the E-step is tempered
         self.centred: set = set()             # data arrays read centred where sums cancel (symbolic/centring.py)
-        if self.centre_data:
+        from ..symbolic.centring import far_from_zero
+        if self.centre_data and (hasattr(derivation, "centred_names") or far_from_zero(self.model, data)):
             from ..symbolic.centring import centre_element_derivation
             moments = {n for n in self.latent if derivation[n].rule != "enumeration"}   # E[w w'] != E[w] E[w]'
             derivation, self.centred = centre_element_derivation(derivation, set(self.latent) | set(self.params),

@@ -276,17 +276,19 @@ def _recontract(t: Term) -> Term:
 
 
 def centre_terms(terms: list[Term], data: dict[str, int], varying: set,
-                 keep: set = frozenset()) -> tuple[list[Term], set]:
+                 keep: set = frozenset(), force: set = frozenset()) -> tuple[list[Term], set]:
     """``terms`` regrouped around the centres of the data they read, and the names centred.
 
     ``data``: name -> number of plate axes of every data array (``data_plate_dims``);
     ``varying``: names whose values change between calls (the state); ``keep``: names whose
-    products must stay expanded (EM's continuous latents, whose moments replace them).  Returns (terms, set())
+    products must stay expanded (EM's continuous latents, whose moments replace them); ``force``:
+    names centred whenever read (EM's features shared by every update).  Returns (terms, set())
     unchanged when nothing can cancel or the regrouping does not check."""
     if len(terms) > MAX_TERMS:        # an element-level quadratic form written out entry by entry: the
         return terms, set()           # factoring would cost seconds and not find a product
     data = {n: p for n, p in data.items() if n not in varying}     # observed values drawn as state (Geweke)
-    names = centrable(terms, data)
+    names = centrable(terms, data) | {n for n in force if n in data and any(
+        n in {_label(a) for a in _value_atoms(t.coef)} for t in terms)}
     if not names:
         return terms, set()
     plates = _plates(terms)
@@ -358,6 +360,30 @@ def centre_of(x, plate_dims: int, block: int = 1 << 16) -> np.ndarray:
     return m + sum(np.sum(rows[i:i + block] - m, axis=0) for i in range(0, n, block)) / n
 
 
+def far_from_zero(model, data: dict | None, ratio: float = 3.0) -> bool:
+    """Whether some data array of ``data`` has a column whose mean is more than ``ratio`` standard
+    deviations from zero (or a column with no spread away from zero): the data for which
+    centring changes digits.  Arrays that are not numeric here (lazy, missing) do not count."""
+    dims = data_plate_dims(model)
+    for name, value in (data or {}).items():
+        p = dims.get(name, 0)
+        if p == 0:
+            continue
+        try:
+            x = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            continue
+        if x.ndim < p or x.size == 0 or not np.all(np.isfinite(x)):
+            continue
+        m = centre_of(x, p)
+        rows = x.reshape((-1,) + x.shape[p:])
+        block = 1 << 16                 # no full-size temporary (online EM's memory stays minibatch-sized)
+        sd = np.sqrt(sum(np.sum((rows[i:i + block] - m) ** 2, axis=0) for i in range(0, len(rows), block)) / len(rows))
+        if np.any(np.abs(m) > ratio * sd):
+            return True
+    return False
+
+
 def centre_arrays(env: dict, names, data: dict[str, int]) -> dict:
     """``{x~c: x - m, x~m: m}`` for every name in ``names`` (arrays read from ``env``)."""
     out = {}
@@ -414,9 +440,16 @@ def centre_element_derivation(derivation, varying: set, keep: set = frozenset())
     if hasattr(derivation, "centred_names"):       # centred already (a program made from another's)
         return derivation, set(derivation.centred_names)
     data = data_plate_dims(derivation.model)
+    exact = [c for c in derivation.values() if isinstance(c, Conditional) and c.factors is not None]
+    force: set = set()            # a name centred anywhere is centred everywhere: one set of features
+    for cond in exact:
+        for f in cond.factors:
+            for c in f.coefficients:
+                terms = [Term(a) for a in sp.Add.make_args(sp.expand(sp.sympify(c)))] if c != 0 else []
+                force |= centre_terms(terms, data, varying, keep)[1]
     conds, names = {}, set()
     for name, cond in derivation.items():
-        if not isinstance(cond, Conditional) or cond.factors is None:
+        if cond not in exact:
             conds[name] = cond
             continue
         factors, changed = [], False
@@ -425,7 +458,7 @@ def centre_element_derivation(derivation, varying: set, keep: set = frozenset())
             for c in f.coefficients:
                 c = sp.sympify(c)
                 terms = [Term(a) for a in sp.Add.make_args(sp.expand(c))] if c != 0 else []
-                out, used = centre_terms(terms, data, varying, keep)
+                out, used = centre_terms(terms, data, varying, keep, force)
                 coefs.append(sp.Add(*[t.coef for t in out]) if used else c)
                 names |= used
                 changed |= bool(used)
