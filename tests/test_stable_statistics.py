@@ -316,3 +316,23 @@ def test_growth_curve_precision_conditional_matches_the_closed_form():
         resid = (_back(kind, value, y) - _back(kind, value, alpha)[:, None]) * s - beta[:, None] * (xs - 22.0)
         np.testing.assert_allclose(post.params["rate"], 1e-3 + 0.5 * np.sum(resid ** 2), rtol=1e-10,
                                    err_msg=f"{kind} {value}")
+
+
+def test_wishart_precision_conditional_matches_the_closed_form():
+    """Vector data: the Wishart scale's inverse I + Sum (x - mu)(x - mu)' at offsets and scale."""
+    D = 2
+    with lv.Model("mvn") as m:
+        mu = lv.MultivariateNormal("mu", mean=np.zeros(D), cov=1e40 * np.eye(D))
+        L = lv.Wishart("L", df=D + 1.0, scale=np.eye(D))
+        with lv.plate("n", "N"):
+            lv.MultivariateNormal("x", mean=mu, precision=L, observed=True)
+    e = np.random.default_rng(9).normal(size=(300, D)) @ np.array([[1.0, 0.3], [0.0, 0.5]])
+    d = lv.derive(m)
+    for kind, value in SHIFTS:
+        x = _transform(kind, value, e)
+        mu_value = _transform(kind, value, np.array([0.05, -0.02]))
+        s = 1.0 if kind == "offset" else value
+        post = d["L"].evaluate({"x": x, "mu": mu_value})
+        r = (_back(kind, value, x) - _back(kind, value, mu_value)) * s
+        np.testing.assert_allclose(np.linalg.inv(post.params["scale"]), np.eye(D) + r.T @ r, rtol=1e-10,
+                                   err_msg=f"{kind} {value}")
