@@ -25,6 +25,7 @@ import sympy as sp
 from ..derive.conditionals import Conditional
 from ..frontend.expr import ModelError
 from ..rules.conjugate import Factor, NotConjugate, collect, target_atoms
+from ..symbolic.centring import expand_uncentred
 from ..symbolic.lower import plate_symbol
 from .gibbs import GibbsCodegen, Piece, _Block, _frame
 from .names import join_key
@@ -225,7 +226,7 @@ class EMCodegen(GibbsCodegen):
         soft = self._soft_lead(f)
         if soft is not None:
             return self._soft_terms(cond, f, taxes, tsizes, n, soft)
-        coefs = [self.expect(sp.expand(c), f) if c != 0 else c for c in f.coefficients]
+        coefs = [self.expect(expand_uncentred(c), f) if c != 0 else c for c in f.coefficients]
         return self._factor_terms(cond, f, taxes, tsizes, n, coefficients=coefs, override=self.override)
 
     def sum_ref(self, cond, f: Factor, k: int) -> str:
@@ -303,7 +304,7 @@ class EMCodegen(GibbsCodegen):
         for i, coef in enumerate(f.coefficients):
             if coef == 0:
                 continue
-            for term in sp.Add.make_args(sp.expand(coef)):
+            for term in sp.Add.make_args(expand_uncentred(coef)):   # centred: factored, kept
                 term = self.expect(term.xreplace({lead_atom: k_sym}), f)
                 A, B = term.as_independent(*summed, as_Add=False)
                 A = A.xreplace(plates_to_target)

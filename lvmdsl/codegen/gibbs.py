@@ -20,6 +20,7 @@ import sympy as sp
 
 from ..derive.conditionals import Conditional, NonConjugate
 from ..rules.conjugate import Factor
+from ..symbolic.centring import data_plate_dims, expand_uncentred, precompute_source
 from ..symbolic.lower import SympyBackend, plate_symbol, unwrap
 from ..symbolic.matrix import INVERSE_SUFFIX
 from .names import doc_text, join_key
@@ -33,6 +34,7 @@ Z: plate sizes and '_chains'; P: sums over the data computed once by precompute(
 import numpy as np
 from lvmdsl.runtime.kernels import (digamma, draw_enumerated, draw_natural, erf, gammaln, logdet, polygamma,
                                     reduce_to, scatter, scatter_index, spd_inv, workspace)
+from lvmdsl.symbolic.centring import centre_of  # noqa: F401
 '''
 
 
@@ -151,12 +153,16 @@ class GibbsCodegen:
         sums = ["def precompute_sums(D, DI, Z):",
                 '    """Sums over the data that no update changes: computed once per data set."""',
                 "    C, P = 1, {}"]
-        sums += ["    " + line for line in self.pre_lines] + ["    return P"]
+        centred, dims = getattr(self, "centred", ()), data_plate_dims(self.model)
+        centre = precompute_source(centred, dims, "\n".join(self.pre_lines))
+        sums += ["    " + line for line in centre + self.pre_lines] + ["    return P"]
         feats = ["def precompute_features(D, DI, Z, ws=None):",
                  '    """Functions of each data point that updates multiply by parameters (one row per point);\n'
                  '    the matrices are taken from the workspace ``ws`` when one is given (chunks reuse them)."""',
                  "    C, P = 1, {}"]
-        feats += ["    " + line for line in self.feature_lines()] + ["    return P"]
+        flines = self.feature_lines()
+        centre = precompute_source(centred, dims, "\n".join(flines + list(self.functions.values())))
+        feats += ["    " + line for line in centre + flines] + ["    return P"]
         both = ["def precompute(D, DI, Z, ws=None):", '    """Both of the above."""',
                 "    return {**precompute_sums(D, DI, Z), **precompute_features(D, DI, Z, ws)}"]
         parts = [HEADER.format(model=doc_text(self.model.name), kind=self.kind) + "\n".join(self.consts),
@@ -338,7 +344,7 @@ class GibbsCodegen:
         for i, coef in enumerate(coefs):
             if coef == 0:
                 continue
-            for term in sp.Add.make_args(sp.expand(coef)):
+            for term in sp.Add.make_args(expand_uncentred(coef)):   # centred: factored, kept
                 A, B = term.as_independent(*syms, as_Add=False)
                 split.append((i, term, A, B))
         self.register_features(f, faxes, fsizes, [B for *_, B in split if not p.mentions_state(B)])

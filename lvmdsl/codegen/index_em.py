@@ -32,6 +32,7 @@ from ..derive.index_conditionals import IndexConditional
 from ..derive.index_expect import LatentExpectations
 from ..rules.index_conjugate import plate_sum, target_atoms
 from ..symbolic.canon import merge
+from ..symbolic.centring import centre_terms, data_plate_dims, precompute_source
 from .index_gibbs import _LETTERS, IndexGibbsCodegen, _axes_in_order, _Fn, size_source
 from .names import join_key
 from .printer import FramePrinter, ident
@@ -111,6 +112,16 @@ class IndexEMCodegen(IndexGibbsCodegen):
         name, n = cond.name, ident(cond.name)
         expected = [self.ex.expect_terms(terms, name) for terms in cond.natural]
         self.expected[name] = expected
+        # sums that cancel (data far from zero) regrouped around the data's centre; a continuous
+        # latent's expected products stay apart (E[z z'] is not E[z] E[z]')
+        dims = data_plate_dims(self.model)
+        moments = {label for (l, _), label in self.ex.labels.items() if self.d[l].rule != "enumeration"}
+        centred = []
+        for terms in expected:
+            new, used = centre_terms(terms, dims, self.state, keep=moments)
+            centred.append(new)
+            self.centred |= used
+        expected = centred
         self._current = name
         self._stats[name] = []
         solve = self.natural(cond, natural=expected, signature=f"solve_{n}(S, E, T, D, DI, Z, P)",
@@ -133,6 +144,8 @@ class IndexEMCodegen(IndexGibbsCodegen):
         solves = "\n".join(part.split("def mstep_")[0] for part in solves.split("def solve_")[1:])
         fn = ["def precompute_sums(D, DI, Z):",
               '    """The data contractions the M-steps read (no per-point arrays)."""', "    C, P = 1, {}"]
+        body = "\n".join(line for name, block in self.pre_blocks if name in solves for line in block)
+        fn += ["    " + line for line in precompute_source(self.centred, data_plate_dims(self.model), body + solves)]
         fn += ["    " + line for name, block in self.pre_blocks if name in solves for line in block]
         return ["\n".join(fn + ["    return P"])]
 

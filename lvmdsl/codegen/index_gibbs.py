@@ -17,6 +17,7 @@ import string
 import sympy as sp
 
 from ..derive.index_conditionals import IndexConditional
+from ..symbolic.centring import data_plate_dims, precompute_source, stable_natural
 from .names import doc_text, join_key
 from .printer import FramePrinter, ident
 
@@ -31,6 +32,7 @@ from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv,
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
 from lvmdsl.runtime.kernels import feature_stack, weight_stack  # noqa: F401
 from lvmdsl.runtime.kernels import planned_term, weighted_gram  # noqa: F401
+from lvmdsl.symbolic.centring import centre_of  # noqa: F401
 '''
 
 _LETTERS = [c for c in string.ascii_lowercase] + [c for c in string.ascii_uppercase if c not in "YZ"]   # Y: features
@@ -66,6 +68,7 @@ class IndexGibbsCodegen:
         self.state = set(state) if state is not None else {v.name for v in self.model.unknowns}
         self.pre_blocks: list[tuple[str, list[str]]] = []     # (P entry, the lines computing it)
         self._pre: dict[str, str] = {}
+        self.centred: set[str] = set()        # data arrays read centred (symbolic/centring.py)
         self.functions: dict[str, str] = {}
         self.override: dict[str, str] = {}          # labels read from other arrays (EM: expectations)
         self.build()
@@ -82,7 +85,8 @@ class IndexGibbsCodegen:
         unread = [name for name, _ in self.pre_blocks if name not in functions]   # parts of feature stacks only
         pre = ["def precompute(D, DI, Z, ws=None):",
                '    """Contractions of the data that no update changes: computed once per data set."""',
-               "    C, P = 1, {}"] + ["    " + line for _, block in self.pre_blocks for line in block]
+               "    C, P = 1, {}"] + ["    " + line for line in precompute_source(self.centred, data_plate_dims(self.model))]
+        pre += ["    " + line for _, block in self.pre_blocks for line in block]
         pre += ["    " + f"del {name}   # stacked into the features" for name in unread] + ["    return P"]
         literals = sorted({k for c in self.d.values() if isinstance(c, IndexConditional) for k in c.literals.arrays})
         doc = ("# literal arrays of the declarations are data: D[" + "], D[".join(repr(k) for k in literals) + "]"
@@ -124,7 +128,10 @@ class IndexGibbsCodegen:
                  doc or f"Natural parameters of {cond.name} | rest ~ {cond.family.name} ({cond.rule_name}), every "
                  "element and chain at once" + (" (states on the first axis)." if enum else "."))
         fn.add("eta = []")
-        for s, terms in enumerate(cond.natural if natural is None else natural):
+        if natural is None:
+            natural, centred = stable_natural(cond, self.state)   # sums that cancel, regrouped around the data's centre
+            self.centred |= centred
+        for s, terms in enumerate(natural):
             stat = cond.stats[s]
             axes = cond.free_axes(s)
             letters = "".join(_LETTERS[k] for k in range(len(axes)))

@@ -102,6 +102,8 @@ class FramePrinter:
             return self.override[label], True
         if label in self.state:
             return f"S[{label!r}]", True
+        if "~" in label:                     # centred data and centres (symbolic/centring.py), made by precompute
+            return f"P[{label!r}]", False
         return (f"DI[{label!r}]" if integer else f"D[{label!r}]"), False
 
     def indexed(self, label: str, indices, integer=False, source=None, has_chain=None) -> str:
@@ -213,7 +215,25 @@ class FramePrinter:
         fn = _FUNCS.get(type(e))
         if fn is not None:
             return f"{fn}({self.print(e.args[0])})"
+        if isinstance(e, sp.Sum):
+            return self._sum(e)
         raise NotImplementedError(f"cannot generate numpy code for {e} ({type(e).__name__})")
+
+    def _sum(self, e) -> str:
+        """A sum over an index inside a factor (``(m - Sum_k m_X[k] w[k])**2``): the body printed
+        over the frame with the index as a last axis, then summed over it."""
+        body, limits = e.function, list(e.limits)
+        k, lo, hi = limits.pop()
+        if lo != 0:
+            raise NotImplementedError(f"cannot generate numpy code for a sum from {lo}")
+        inner = sp.Sum(body, *limits) if limits else body
+        size = f"int({self.print(hi + 1)})"
+        sub = FramePrinter(self.axes + [k.name], {**self.sizes, k.name: size}, self.state, self.override, self.chain)
+        sub.lines, sub._named = self.lines, self._named          # one preamble, names shared
+        src = sub.print(inner)
+        if k not in inner.free_symbols:
+            return f"({size} * {src})"
+        return f"np.sum(np.broadcast_to({src}, {sub.shape_source()}), axis=-1)"
 
     def _factor(self, e) -> str:
         s = self.print(e)

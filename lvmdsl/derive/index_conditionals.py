@@ -105,8 +105,12 @@ class IndexConditional(ConditionalNames):
         return [(plate_symbol(p), size_symbol(p)) for p in self.target.plates] + list(self.stats[s].indices)
 
     def natural_numeric(self, env: dict, sizes: dict) -> list[np.ndarray]:
+        from ..symbolic.centring import centre_arrays, data_plate_dims, stable_natural
+        natural, centred = stable_natural(self, {v.name for v in self.model.unknowns})
+        if centred:                          # data far from zero: the sums that cancel, regrouped around its centre
+            env = {**env, **centre_arrays(env, centred, data_plate_dims(self.model))}
         out = []
-        for s, terms in enumerate(self.natural):
+        for s, terms in enumerate(natural):
             val = evaluate_terms(terms, self.free_axes(s), env, sizes)
             if self.stats[s].symmetric:
                 k = (len(self.stats[s].indices) - self.blocks) // 2

@@ -77,6 +77,8 @@ class EMProgram:
             cls = program_class(derivation) or cls
         return super().__new__(cls)
 
+    centre_data = True        # data far from zero: sums regrouped around the whole data's centre (set_data)
+
     def __init__(self, derivation, data: dict | None, restarts: int, latent=None, params=None):
         derivation, self.index = em_level(derivation, latent, params)
         self.d, self.model, self.R = derivation, derivation.model, restarts
@@ -100,11 +102,21 @@ class EMProgram:
         self._check_structure()
         self.collapses: dict = {}
         self.anneal_rng = None                 # set by run_em while the E-step is tempered
+        self.centred: set = set()             # data arrays read centred where sums cancel (symbolic/centring.py)
         if self.index:
             from ..codegen.index_em import IndexEMCodegen
             self.codegen = IndexEMCodegen(derivation, self.latent, self.params)
+            self.centred = self.codegen.centred
         else:
+            from ..symbolic.centring import far_from_zero
+            if self.centre_data and (hasattr(derivation, "centred_names") or far_from_zero(self.model, data)):
+                from ..symbolic.centring import centre_element_derivation
+                moments = {n for n in self.latent if derivation[n].rule != "enumeration"}   # E[w w'] != E[w] E[w]'
+                derivation, self.centred = centre_element_derivation(derivation, set(self.latent) | set(self.params),
+                                                                     keep=moments)
+                self.d = derivation
             self.codegen = EMCodegen(derivation, self.latent, self.params)
+            self.codegen.centred = self.centred
         self.namespace = self.codegen.compile()
         self.set_data(data)
 
@@ -128,6 +140,10 @@ class EMProgram:
         if given:
             raise ModelError(f"data gives values for {', '.join(map(repr, given))}, which the model declares unknown; "
                              "declare them observed=True to condition on them")
+        if self.centred:                          # one centre per data set, shared by every chunk
+            from ..symbolic.centring import CENTRE, centre_of, data_plate_dims
+            dims = data_plate_dims(self.model)
+            env = {**env, **{n + CENTRE: centre_of(env[n], dims[n]) for n in self.centred}}
         self.env, self.sizes = env, sizes
         self._full = None
         self._chunk_ws: dict = {}               # one chunk's feature matrix, reused across chunks

@@ -38,6 +38,8 @@ def has_lazy_data(data) -> bool:
 class StreamingEMProgram(EMProgram):
     """An ``EMProgram`` whose lazy (Dask) data are only ever read a chunk at a time."""
 
+    centre_data = False       # no pass over the whole data before the chunks: expanded sums, as before
+
     keeps_posteriors = False
 
     def set_data(self, data):

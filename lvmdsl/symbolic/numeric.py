@@ -96,6 +96,14 @@ class Evaluator:
         if fn is not None:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return fn(self.eval(e.args[0]))
+        if isinstance(e, sp.Sum):              # a sum inside a factor (symbolic/centring.py): a last axis, summed
+            body, limits = e.function, list(e.limits)
+            k, lo, hi = limits.pop()
+            inner = sp.Sum(body, *limits) if limits else body
+            size = int(self.eval(hi)) - int(self.eval(lo)) + 1
+            frame = PlateFrame(self.frame.names + (k.name,), {**self.frame.sizes, k.name: size})
+            val = Evaluator(self.env, frame)(inner.xreplace({k: k + lo}) if lo != 0 else inner)
+            return np.broadcast_to(val, frame.batch_shape()).sum(-1)
         raise NotImplementedError(f"cannot evaluate {e} ({type(e).__name__}) numerically")
 
     def _index(self, i):
