@@ -64,7 +64,7 @@ class IndexEMCodegen(IndexGibbsCodegen):
 
     kind = "EM steps (restarts on the chain axis Z)"
 
-    def __init__(self, derivation, latent: list[str], params: list[str]):
+    def __init__(self, derivation, latent: list[str], params: list[str], centre: bool = True):
         self.latent_names, self.param_names = list(latent), list(params)
         self.ex = LatentExpectations(derivation, latent)
         self.pure: dict[str, bool] = {}
@@ -74,7 +74,7 @@ class IndexEMCodegen(IndexGibbsCodegen):
         self._T: dict[str, str] = {}              # einsum body -> T key (shared between parameters)
         self._current: str | None = None
         state = {v.name for v in derivation.model.unknowns} | set(self.ex.source)
-        super().__init__(derivation, state)
+        super().__init__(derivation, state, centre)
 
     def build(self):
         self.override = dict(self.ex.source)
@@ -116,12 +116,13 @@ class IndexEMCodegen(IndexGibbsCodegen):
         # latent's expected products stay apart (E[z z'] is not E[z] E[z]')
         dims = data_plate_dims(self.model)
         moments = {label for (l, _), label in self.ex.labels.items() if self.d[l].rule != "enumeration"}
-        centred = []
-        for terms in expected:
-            new, used = centre_terms(terms, dims, self.state, keep=moments)
-            centred.append(new)
-            self.centred |= used
-        expected = centred
+        if self.centre:
+            centred = []
+            for terms in expected:
+                new, used = centre_terms(terms, dims, self.state, keep=moments)
+                centred.append(new)
+                self.centred |= used
+            expected = centred
         self._current = name
         self._stats[name] = []
         solve = self.natural(cond, natural=expected, signature=f"solve_{n}(S, E, T, D, DI, Z, P)",

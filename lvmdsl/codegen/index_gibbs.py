@@ -63,12 +63,13 @@ class IndexGibbsCodegen:
 
     kind = "Gibbs block updates"
 
-    def __init__(self, derivation, state: set[str] | None = None):
+    def __init__(self, derivation, state: set[str] | None = None, centre: bool = True):
         self.d, self.model = derivation, derivation.model
         self.state = set(state) if state is not None else {v.name for v in self.model.unknowns}
         self.pre_blocks: list[tuple[str, list[str]]] = []     # (P entry, the lines computing it)
         self._pre: dict[str, str] = {}
         self.centred: set[str] = set()        # data arrays read centred (symbolic/centring.py)
+        self.centre = centre                  # regroup sums that cancel (data far from zero)
         self.functions: dict[str, str] = {}
         self.override: dict[str, str] = {}          # labels read from other arrays (EM: expectations)
         self.build()
@@ -128,9 +129,11 @@ class IndexGibbsCodegen:
                  doc or f"Natural parameters of {cond.name} | rest ~ {cond.family.name} ({cond.rule_name}), every "
                  "element and chain at once" + (" (states on the first axis)." if enum else "."))
         fn.add("eta = []")
-        if natural is None:
+        if natural is None and self.centre:
             natural, centred = stable_natural(cond, self.state)   # sums that cancel, regrouped around the data's centre
             self.centred |= centred
+        elif natural is None:
+            natural = cond.natural
         for s, terms in enumerate(natural):
             stat = cond.stats[s]
             axes = cond.free_axes(s)

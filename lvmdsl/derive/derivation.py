@@ -102,14 +102,16 @@ class Derivation(Mapping):
         from ..explain.markdown import derivation_markdown
         return derivation_markdown(self)
 
-    def source(self, method: str = "gibbs") -> str:
-        """The generated numpy code of the algorithm (``"gibbs"``): readable, and what runs."""
+    def source(self, method: str = "gibbs", centre: bool = False) -> str:
+        """The generated numpy code of the algorithm (``"gibbs"``): readable, and what runs.
+        ``centre=True`` shows the code that runs for data far from zero (sums that would cancel
+        regrouped around the data's centre: docs/gibbs.md, "Data far from zero")."""
         if method != "gibbs":
             raise ModelError(f"no generated source for method {method!r}; use 'gibbs' (the EM steps: "
                              "lv.derive(m, method='em').source())")
         if self.engine == "index":
             from ..codegen.index_gibbs import IndexGibbsCodegen
-            return IndexGibbsCodegen(self).source
+            return IndexGibbsCodegen(self, centre=centre).source
         from ..codegen.gibbs import GibbsCodegen
         return GibbsCodegen(self).source
 

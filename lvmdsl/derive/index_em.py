@@ -120,10 +120,10 @@ class IndexEMDerivation:
         from ..explain.display import em_markdown
         return em_markdown(self)
 
-    def source(self) -> str:
-        """The generated numpy E- and M-steps."""
+    def source(self, centre: bool = False) -> str:
+        """The generated numpy E- and M-steps (``centre=True``: as they run for data far from zero)."""
         from ..codegen.index_em import IndexEMCodegen
-        return IndexEMCodegen(self.d, self.latent, self.params).source
+        return IndexEMCodegen(self.d, self.latent, self.params, centre=centre).source
 
 
 class ScalarView:

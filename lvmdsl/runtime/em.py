@@ -103,9 +103,11 @@ class EMProgram:
         self.collapses: dict = {}
         self.anneal_rng = None                 # set by run_em while the E-step is tempered
         self.centred: set = set()             # data arrays read centred where sums cancel (symbolic/centring.py)
-        if self.index:
+        if self.index:                        # centred only for data far from zero, as below
             from ..codegen.index_em import IndexEMCodegen
-            self.codegen = IndexEMCodegen(derivation, self.latent, self.params)
+            from ..symbolic.centring import far_from_zero
+            centre = self.centre_data and far_from_zero(self.model, data)
+            self.codegen = IndexEMCodegen(derivation, self.latent, self.params, centre=centre)
             self.centred = self.codegen.centred
         else:
             from ..symbolic.centring import far_from_zero

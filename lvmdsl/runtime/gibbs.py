@@ -80,7 +80,10 @@ class GibbsProgram:
         self.blanket_logp: dict = {}           # fallback densities from the numpy log-joint
         if derivation.engine == "index":
             from ..codegen.index_gibbs import IndexGibbsCodegen
-            self.codegen = IndexGibbsCodegen(derivation)
+            from ..symbolic.centring import far_from_zero
+            # data far from zero: sums that cancel are regrouped around the data's centre (issue 10);
+            # near zero nothing cancels, and the plain sums make fewer, smaller features
+            self.codegen = IndexGibbsCodegen(derivation, centre=far_from_zero(self.model, data))
             fallbacks = [n for n, c in derivation.items() if not c.conjugate]
             if fallbacks:                      # slice-sampler densities from the element-level factors
                 from ..derive.conditionals import derive_conditional
