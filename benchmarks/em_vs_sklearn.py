@@ -7,6 +7,7 @@ generation and compilation, beside ``GaussianMixture(...).fit(X)``.
 
     python benchmarks/em_vs_sklearn.py            # full covariance: N=100k D=10 K=10, N=1M D=2 K=5
     python benchmarks/em_vs_sklearn.py --quick    # smaller sizes
+    python benchmarks/em_vs_sklearn.py --engine element   # per iteration: the element-level EM steps
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def data(N, D, K, seed=0):
     return X, init
 
 
-def time_lvmdsl(X, init, K, iters, chunk):
+def time_lvmdsl(X, init, K, iters, chunk, engine=None):
     model = em.gmm_full(K, X.shape[1])
-    program = EMProgram(lv.derive(model), {"x": X}, 1)           # compile once, outside the timing
+    program = EMProgram(lv.derive(model, engine=engine), {"x": X}, 1)   # compile once, outside the timing
     program.full                                                 # bind the data (features) once
     t0 = time.perf_counter()
     out = run_em(program, init, iters, 1e-300, 0, False, chunk=chunk)
     elapsed = time.perf_counter() - t0
-    program = EMProgram(lv.derive(model), {"x": X}, 1)
+    program = EMProgram(lv.derive(model, engine=engine), {"x": X}, 1)
     tracemalloc.start()                  # memory in a second run: tracing slows allocation down
     run_em(program, init, 2, 1e-300, 0, False, chunk=chunk)
     _, peak = tracemalloc.get_traced_memory()
@@ -92,6 +93,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true")
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--chunk", type=int, default=None, help="E-step chunk size (bounds lvmdsl's memory)")
+    p.add_argument("--engine", choices=["index", "element"], default=None,
+                   help="the derivation the per-iteration rows time (default: lv.derive's, array level)")
     args = p.parse_args(argv)
     cases = [(10_000, 10, 10), (100_000, 2, 5)] if args.quick else [(100_000, 10, 10), (1_000_000, 2, 5)]
     print("command: python benchmarks/em_vs_sklearn.py " + " ".join(argv if argv is not None else sys.argv[1:]))
@@ -99,7 +102,7 @@ def main(argv=None):
           f"{'lvmdsl MB':>11}{'sklearn MB':>12}{'mem ratio':>11}{'|dLL|/N':>10}")
     for N, D, K in cases:
         X, init = data(N, D, K)
-        t_l, m_l, ll_l = time_lvmdsl(X, init, K, args.iters, args.chunk)
+        t_l, m_l, ll_l = time_lvmdsl(X, init, K, args.iters, args.chunk, args.engine)
         t_s, m_s, ll_s = time_sklearn(X, init, K, args.iters)
         print(f"{f'N={N} D={D} K={K}':<22}{t_l:>14.4f}{t_s:>16.4f}{t_l / t_s:>12.2f}"
               f"{m_l / 2**20:>11.1f}{m_s / 2**20:>12.1f}{m_l / m_s:>11.2f}{abs(ll_l - ll_s) / N:>10.1e}")
