@@ -200,12 +200,8 @@ class IndexEMCodegen(IndexGibbsCodegen):
             key, spec = self._precompute(data, letter, sizes, keep | e_letters, cond.name)
             ops.append(key)
             specs.append(spec)
-        for k, (f, own) in enumerate(expect):
-            p = FramePrinter([x.name for x in own], sizes, self.state, override=self.override)
-            src = p(f)
-            lines += p.lines + [f"e{k} = {src}"]
-            ops.append(f"e{k}")
-            specs.append("Z" + "".join(letter[x] for x in own))
+        more_ops, more_specs, more_lines = self.state_operands(expect, sizes, letter, prefix="e")
+        ops, specs, lines = ops + more_ops, specs + more_specs, lines + more_lines
         present = {ch for sp_ in specs for ch in sp_}
         kept = "".join(ch for ch in _LETTERS if ch in present and ch in keep)
         # letters renamed in order, so one statistic reached from two terms is computed once
@@ -221,13 +217,7 @@ class IndexEMCodegen(IndexGibbsCodegen):
         block = [comment, *lines, f"{key} = {einsum}"]
         if block[-1] not in self._stats[self._current]:
             self._stats[self._current] += block
-        sops, sspecs, slines = [], [], []
-        for k, (f, own) in enumerate(state):
-            p = FramePrinter([x.name for x in own], sizes, self.state, override=self.override)
-            src = p(f)
-            slines += p.lines + [f"op{k} = {src}"]
-            sops.append(f"op{k}")
-            sspecs.append("Z" + "".join(letter[x] for x in own))
+        sops, sspecs, slines = self.state_operands(state, sizes, letter)
         spec = ",".join(["Z" + kept] + sspecs) + "->" + out_spec
         return [comment] + slines + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, {key}{''.join(', ' + o for o in sops)})"]
 

@@ -305,12 +305,8 @@ class IndexGibbsCodegen:
         for f, own in data:
             ops.append(self._data_array(f, own, sizes, cond.name))
             specs.append("".join(letter[x] for x in own))
-        for k, (f, own) in enumerate(state):
-            p = FramePrinter([x.name for x in own], sizes, self.state, override=self.override)
-            src = p(f)
-            lines += p.lines + [f"op{k} = {src}"]
-            ops.append(f"op{k}")
-            specs.append("Z" + "".join(letter[x] for x in own))
+        more_ops, more_specs, more_lines = self.state_operands(state, sizes, letter)
+        ops, specs, lines = ops + more_ops, specs + more_specs, lines + more_lines
         return [comment] + lines + [f"acc += planned_term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, "
                                     f"acc.shape, {', '.join(ops)})"]
 
@@ -345,7 +341,14 @@ class IndexGibbsCodegen:
             key, spec = self._precompute(data, letter, sizes, state_letters, cond.name)
             ops.append(key)
             specs.append(spec)
-        for k, (f, own) in enumerate(state):
+        more_ops, more_specs, more_lines = self.state_operands(state, sizes, letter, prefix)
+        return ops + more_ops, specs + more_specs, lines + more_lines
+
+    def state_operands(self, factors, sizes, letter, prefix: str = "op"):
+        """(names, einsum specs, lines) of factors read per call, each on its own axes after the
+        chain axis Z: ``factors`` are (factor, its index symbols in order)."""
+        ops, specs, lines = [], [], []
+        for k, (f, own) in enumerate(factors):
             p = FramePrinter([x.name for x in own], sizes, self.state, override=self.override)
             src = p(f)
             lines += p.lines + [f"{prefix}{k} = {src}"]

@@ -11,14 +11,12 @@ Lagrange multiplier enforces sum = 1, and for vectors and matrices the family's 
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ..explain.notation import show, show_latex
-from ..frontend.expr import ModelError
-from ..rules.conjugate import collect, lower_factor, target_atoms
+from ..rules.conjugate import lower_factor, target_atoms
 from ..symbolic.lower import plate_symbol, size_symbol
-from .conditionals import Conditional, tidy_sum
+from .conditionals import Conditional
 
 
 class EMDerivation:
@@ -142,6 +140,13 @@ class EMDerivation:
             out.append((v.name, sp.Sum(body, *limits) if limits else body))
         return out
 
+    def q_texts(self) -> list[tuple[str, str]]:
+        return [(v, show(t)) for v, t in self.q_terms()]
+
+    def latent_summary(self, name: str) -> str:
+        from ..explain.text import conditional_summary
+        return conditional_summary(self.d[name])
+
     def expectations(self) -> list[str]:
         """The expectations Q needs, named: responsibilities and moments of the latents."""
         lines = []
@@ -198,28 +203,30 @@ def argmax_steps(c: Conditional, eta: list) -> list[str]:
     return [f"theta = the mode of {name} at the natural parameters eta"]
 
 
-def em_text(e: EMDerivation) -> str:
-    """The EM derivation as plain text: split, Q, expectations, E-step, M-steps."""
-    out = [f"EM for model {e.model.name!r}", f"  latent (E-step): {', '.join(e.latent) or 'none'}",
+def em_text(e) -> str:
+    """The EM derivation as plain text: split, Q, expectations, E-step, M-steps (for either
+    engine: ``e.q_texts()``, ``e.latent_summary(l)`` and ``e.m_step(p)`` say it in its notation)."""
+    out = [f"EM for model {e.model.name!r}{getattr(e, 'title_note', '')}",
+           f"  latent (E-step): {', '.join(e.latent) or 'none'}",
            f"  parameters (M-step): {', '.join(e.params)}"
            + "".join(f"\n    {p}: {'maximum likelihood (no prior)' if e.d[p].flat else 'MAP (its prior enters Q)'}"
                      for p in e.params), ""]
     out.append("Q(theta, theta_old) = E[log p(data, latents, theta)] under p(latents | data, theta_old):")
-    for v, term in e.q_terms():
-        out.append(f"  + {show(term)}        [{v}]")
+    for v, text in e.q_texts():
+        out.append(f"  + {text}        [{v}]")
     out += ["", "Expectations Q needs:"] + [f"  {line}" for line in e.expectations()]
     out += ["", "E-step: each latent's posterior given the data and the current parameters:"]
-    from ..explain.text import conditional_summary
     for l in e.latent:
-        out.append("  " + conditional_summary(e.d[l]))
+        out.append("  " + e.latent_summary(l))
     out += ["", "M-step: each parameter maximises Q, which is E[eta] . T(theta) in its statistics T:"]
     for p in e.params:
         ms = e.m_step(p)
         kind = ("numerical M-step" if not ms["stats"] else
                 f"{'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}")
         out.append(f"  {p} ({kind}):")
-        for i, (t, eta) in enumerate(zip(ms["stats"], ms["eta"])):
-            out.append(f"    eta{i} = E[coefficient of {show(t)}] = {show(eta)}")
+        etas = ms.get("eta_text") or [show(x) for x in ms["eta"]]
+        for i, (t, eta) in enumerate(zip(ms["stats"], etas)):
+            out.append(f"    eta{i} = E[coefficient of {show(t)}] = {eta}")
         for line in ms["solution"]:
             out.append(f"    {line}")
     return "\n".join(out)

@@ -18,7 +18,7 @@ from ..explain.linalg import terms_linalg
 from ..explain.notation import show
 from ..symbolic.canon import Term, canonical, contract
 from ..symbolic.lower import plate_symbol, size_symbol
-from .em import argmax_steps
+from .em import argmax_steps, em_text
 from .index_expect import LatentExpectations
 
 
@@ -34,8 +34,16 @@ class IndexEMDerivation:
         self.ex = LatentExpectations(derivation, self.latent)
         self._display = {sp.IndexedBase(k): sp.IndexedBase(v) for k, v in self.ex.display.items()}
 
+    title_note = " (derived at array level)"
+
     def __str__(self):
-        return em_index_text(self)
+        return em_text(self)
+
+    def q_texts(self) -> list[tuple[str, str]]:
+        return [(v, terms_linalg(terms, [])) for v, terms in self.q_canonical()]
+
+    def latent_summary(self, name: str) -> str:
+        return index_summary(self.d[name])
 
     def __repr__(self):
         return (f"<EM derivation of {self.model.name!r} (array level): latent {', '.join(self.latent) or '-'}; "
@@ -143,28 +151,3 @@ def solution_lines(cond) -> list[str]:
     if cond.family.event_ndim == 0:
         return argmax_steps(ScalarView(cond), eta)
     return argmax_steps(cond, eta)
-
-
-def em_index_text(e: IndexEMDerivation) -> str:
-    out = [f"EM for model {e.model.name!r} (derived at array level)", f"  latent (E-step): {', '.join(e.latent) or 'none'}",
-           f"  parameters (M-step): {', '.join(e.params)}"
-           + "".join(f"\n    {p}: {'maximum likelihood (no prior)' if e.d[p].flat else 'MAP (its prior enters Q)'}"
-                     for p in e.params), ""]
-    out.append("Q(theta, theta_old) = E[log p(data, latents, theta)] under p(latents | data, theta_old):")
-    for v, terms in e.q_canonical():
-        out.append(f"  + {terms_linalg(terms, [])}        [{v}]")
-    out += ["", "Expectations Q needs:"] + [f"  {line}" for line in e.expectations()]
-    out += ["", "E-step: each latent's posterior given the data and the current parameters:"]
-    for l in e.latent:
-        out.append("  " + index_summary(e.d[l]))
-    out += ["", "M-step: each parameter maximises Q, which is E[eta] . T(theta) in its statistics T:"]
-    for p in e.params:
-        ms = e.m_step(p)
-        kind = f"{'statistics of ' if ms['flat'] else 'conjugate '}{ms['family']}"
-        out.append(f"  {p} ({kind}):")
-        for i, (t, eta) in enumerate(zip(ms["stats"], ms["eta_text"])):
-            out.append(f"    E[eta{i}] = E[coefficient of {show(t)}] = {eta}")
-        for line in ms["solution"]:
-            out.append(f"    {line}")
-    return "\n".join(out)
-
