@@ -43,7 +43,8 @@ class EMDerivation:
         ms = self.m_step(name)
         lines = [f"M-step of {name}: maximise Q over {name}; the terms of Q that contain it are linear in "
                  f"T = ({', '.join(show(t) for t in ms['stats'])}):"]
-        lines += [f"  eta{i} = {show(e)}" for i, e in enumerate(ms["eta"])]
+        etas = ms.get("eta_text") or [show(e) for e in ms["eta"]]
+        lines += [f"  eta{i} = E[coefficient of {show(t)}] = {e}" for i, (t, e) in enumerate(zip(ms["stats"], etas))]
         lines += [f"  {line}" for line in ms["solution"]]
         return "\n".join(lines)
 

@@ -15,14 +15,13 @@ import sympy as sp
 
 from ..explain.index_text import index_summary, natural_texts
 from ..explain.linalg import terms_linalg
-from ..explain.notation import show
 from ..symbolic.canon import Term, canonical, contract
 from ..symbolic.lower import plate_symbol, size_symbol
-from .em import argmax_steps, em_text
+from .em import EMDerivation, argmax_steps, em_text
 from .index_expect import LatentExpectations
 
 
-class IndexEMDerivation:
+class IndexEMDerivation(EMDerivation):
     """Q, E-step and M-steps of one model for a split into latents and parameters (array level)."""
 
     engine = "index"
@@ -100,18 +99,6 @@ class IndexEMDerivation:
                 "eta": [sp.Add(*[t.to_sympy() for t in terms]) for terms in shown.natural],
                 "eta_text": natural_texts(shown), "flat": cond.flat, "solution": solution_lines(cond)}
 
-    def explain(self, name: str) -> str:
-        if name in self.latent:
-            return "E-step of " + name + ": its complete conditional given the parameters.\n" + self.d.explain(name)
-        if name not in self.params:
-            raise KeyError(f"{name!r} is neither a latent nor a parameter here")
-        ms = self.m_step(name)
-        lines = [f"M-step of {name}: maximise Q over {name}; the terms of Q that contain it are linear in "
-                 f"T = ({', '.join(show(t) for t in ms['stats'])}), with coefficients E[eta]:"]
-        lines += [f"  E[eta{i}] = {e}" for i, e in enumerate(ms["eta_text"])]
-        lines += [f"  {line}" for line in ms["solution"]]
-        return "\n".join(lines)
-
     def to_latex(self) -> str:
         rows = []
         for p in self.params:
@@ -119,14 +106,6 @@ class IndexEMDerivation:
             for i, text in enumerate(natural_texts(self.shown(cond, self.expected(p)), latex=True)):
                 rows.append(rf"\mathbb{{E}}[\eta_{{{i}}}^{{\mathrm{{{p}}}}}] &= {text}")
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-
-    def _repr_latex_(self):
-        from ..explain.display import em_latex as full      # Q, E-step, M-step E[eta] and solutions
-        return "$$" + full(self) + "$$"
-
-    def _repr_markdown_(self):
-        from ..explain.display import em_markdown
-        return em_markdown(self)
 
     def source(self, centre: bool = False) -> str:
         """The generated numpy E- and M-steps (``centre=True``: as they run for data far from zero)."""
