@@ -150,6 +150,17 @@ class IndexEMCodegen(IndexGibbsCodegen):
         fn += ["    " + line for name, block in self.pre_blocks if name in solves for line in block]
         return ["\n".join(fn + ["    return P"])]
 
+    def _paired(self, key: str, spec: str, pair: tuple) -> tuple[str, str]:
+        """The precomputed product ``key`` (letters ``spec``) on its pairs c <= d of the symmetric
+        letters ``pair``, named once in precompute; its spec with the pair as the letter PAIR."""
+        i, j = spec.index(pair[0]), spec.index(pair[1])
+        name = f"{key[:-2]}.pairs']"
+        body = f"pair_axes({key}, {i}, {j})"
+        if body not in self._pre:
+            self.pre_blocks.append((name, [f"{name} = {body}   # x_c x_d for c <= d: symmetric"]))
+            self._pre[body] = name
+        return self._pre[body], spec.replace(pair[0], PAIR).replace(pair[1], "")
+
     def stats_all(self) -> str:
         fn = _Fn("stats_all(S, E, D, DI, Z, P)", "Every M-step's statistics, each computed once.")
         fn.add("T = {}")
@@ -195,20 +206,32 @@ class IndexEMCodegen(IndexGibbsCodegen):
         comment = f"# {sp.sstr(t.to_sympy())}"[:160]
         keep = set(out) | {letter[x] for _, own in state for x in own}
         lines, ops, specs = [], [], []
+        pair = None
         if data:
             e_letters = {letter[x] for _, own in expect for x in own}
             key, spec = self._precompute(data, letter, sizes, keep | e_letters, cond.name)
+            pair = self.last_symmetric
+            if pair and all(ch in keep for ch in pair):      # x_c x_d: its pairs c <= d only
+                key, spec = self._paired(key, spec, pair)
+            else:
+                pair = None
             ops.append(key)
             specs.append(spec)
         more_ops, more_specs, more_lines = self.state_operands(expect, sizes, letter, prefix="e")
         ops, specs, lines = ops + more_ops, specs + more_specs, lines + more_lines
         present = {ch for sp_ in specs for ch in sp_}
-        kept = "".join(ch for ch in _LETTERS if ch in present and ch in keep)
+        kept = "".join(ch for ch in _LETTERS if (ch in present or (pair and ch == pair[0])) and ch in keep)
+        if pair:                                   # the statistic is computed on the pairs, then unfolded
+            kept = kept.replace(pair[0], PAIR)
         # letters renamed in order, so one statistic reached from two terms is computed once
-        rn = {ch: _LETTERS[k] for k, ch in enumerate(sorted(present - {"Z"}, key=_LETTERS.index))}
-        rn["Z"] = "Z"
+        rn = {ch: _LETTERS[k] for k, ch in enumerate(sorted(present - {"Z", PAIR}, key=_LETTERS.index))}
+        rn["Z"], rn[PAIR] = "Z", PAIR
         spec = ",".join("".join(rn[ch] for ch in sp_) for sp_ in specs) + "->Z" + "".join(rn[ch] for ch in kept)
         einsum = f"np.einsum({spec!r}, {', '.join(ops)}, optimize=True)"
+        if pair:
+            size = next(sizes[x.name] for x in letter if letter[x] == pair[0])
+            einsum = f"unpair_axis({einsum}, {1 + kept.index(PAIR)}, {size})"
+            kept = kept.replace(PAIR, pair[0] + pair[1])
         body = "\n".join(lines + [einsum])
         key = self._T.get(body)
         if key is None:
@@ -220,6 +243,9 @@ class IndexEMCodegen(IndexGibbsCodegen):
         sops, sspecs, slines = self.state_operands(state, sizes, letter)
         spec = ",".join(["Z" + kept] + sspecs) + "->" + out_spec
         return [comment] + slines + [f"acc += term({float(c)!r}, {spec!r}, acc.shape, {key}{''.join(', ' + o for o in sops)})"]
+
+
+PAIR = "Y"          # the einsum letter of the pairs c <= d of a symmetric product (never an index)
 
 
 def proxy(cond, natural):

@@ -30,7 +30,7 @@ Each natural parameter is a sum of einsum terms; the letter Z is the chain axis.
 import numpy as np
 from lvmdsl.runtime.kernels import digamma, gammaln, logdet, polygamma, spd_inv, term  # noqa: F401
 from lvmdsl.runtime.kernels import draw_enumerated, draw_index_natural, features_times, scatter_to  # noqa: F401
-from lvmdsl.runtime.kernels import feature_stack, weight_stack  # noqa: F401
+from lvmdsl.runtime.kernels import feature_stack, fold_pairs, pair_axes, unpair_axis, weight_stack  # noqa: F401
 from lvmdsl.runtime.kernels import planned_term, weighted_gram  # noqa: F401
 from lvmdsl.symbolic.centring import centre_of  # noqa: F401
 '''
@@ -70,6 +70,7 @@ class IndexGibbsCodegen:
         self._pre: dict[str, str] = {}
         self.centred: set[str] = set()        # data arrays read centred (symbolic/centring.py)
         self.centre = centre                  # regroup sums that cancel (data far from zero)
+        self.last_symmetric = None            # the symmetric letter pair of the last precomputed product
         self.functions: dict[str, str] = {}
         self.override: dict[str, str] = {}          # labels read from other arrays (EM: expectations)
         self.build()
@@ -176,14 +177,18 @@ class IndexGibbsCodegen:
         for m in members:                      # each member's data with its contracted axes first
             y = m.get("y", "")
             data = f"np.einsum({m['dspec'] + '->' + y + A!r}, {m['data']})" if y else m["data"]
-            parts.append(f"({data}, {len(y)})")
+            if m.get("sym"):                   # x_c x_d: the pairs c <= d only (symmetric)
+                parts.append(f"(pair_axes({data}, 0, 1), 1)")
+            else:
+                parts.append(f"({data}, {len(y)})")
         key = "\n".join(parts)
         if key not in self._pre:
             name = f"P[{join_key(cond.name, 'features', len(self._pre))!r}]"
             self.pre_blocks.append((name, [f"# features of {cond.name}: data parts of {len(members)} terms, stacked",
                                            f"{name} = feature_stack([{', '.join(parts)}])"]))
             self._pre[key] = name
-        wparts = ", ".join(f"(w{j}, {len(m.get('y', ''))})" for j, m in enumerate(members))
+        wparts = ", ".join(f"(fold_pairs(w{j}), 1)" if m.get("sym") else f"(w{j}, {len(m.get('y', ''))})"
+                           for j, m in enumerate(members))
         return lines + [f"acc += features_times({'Y' + A + ',Z' + B + 'Y->' + out!r}, {self._pre[key]}, "
                         f"weight_stack([{wparts}], {len(B)}))"]
 
@@ -220,9 +225,10 @@ class IndexGibbsCodegen:
                 A_out == "".join(ch for ch in out if ch in A_out) and set(Y) <= state_letters and (A_out or not Y):
             by_letter = {letter[sym]: sizes[sym.name] for sym in symbols}
             shape = "(C," + "".join(f" {by_letter[ch]}," for ch in B + Y) + ")"
+            sym = self.last_symmetric if has_data and self.last_symmetric and set(self.last_symmetric) == set(Y) else None
             return {"key": (A_out, B), "c": float(c), "data": ops[0] if has_data else None, "lines": lines,
                     "ops": ops[1:] if has_data else ops, "spec": ",".join(state_specs) + "->Z" + B + Y,
-                    "shape": shape, "comment": comment, "y": Y, "dspec": A}
+                    "shape": shape, "comment": comment, "y": Y, "dspec": A, "sym": sym}
         return [comment] + lines + [f"acc += term({float(c)!r}, {','.join(specs) + '->' + out_spec!r}, acc.shape, "
                                     f"{', '.join(ops)})"]
 
@@ -331,6 +337,7 @@ class IndexGibbsCodegen:
         """(operand names, einsum specs, lines): state factors per call, data factors contracted
         once in precompute over every index not in ``keep`` or used by a state factor."""
         data, state = [], []
+        self.last_symmetric = None
         probe = FramePrinter([], {}, self.state)
         for f in factors:
             own = _axes_in_order(f, symbols)
@@ -367,6 +374,7 @@ class IndexGibbsCodegen:
             ops.append(f"op{k}")
             specs.append("".join(letter[x] for x in own))
         keep = "".join(sorted({ch for sp_ in specs for ch in sp_} & keep_letters, key=lambda ch: _LETTERS.index(ch)))
+        self.last_symmetric = _symmetric_pair(data, letter, keep)
         # letters renamed in their order, so one contraction reached from two terms is computed once
         used = sorted({ch for sp_ in specs for ch in sp_}, key=_LETTERS.index)
         rn = {ch: _LETTERS[k] for k, ch in enumerate(used)}
@@ -378,6 +386,21 @@ class IndexGibbsCodegen:
             self.pre_blocks.append((name, [f"# {' * '.join(sp.sstr(f) for f, _ in data)}"[:160], *lines, f"{name} = {expr}"]))
             self._pre[body] = name
         return self._pre[body], keep
+
+
+def _symmetric_pair(data, letter, keep: str):
+    """(c, d): the letters of a product of two data factors that are one array read at two
+    indices (``x[n, c] x[n, d]``), both kept; the product is then symmetric in them.  None otherwise."""
+    if len(data) != 2:
+        return None
+    (f0, o0), (f1, o1) = data
+    a, b = set(o0) - set(o1), set(o1) - set(o0)
+    if len(a) != 1 or len(b) != 1:
+        return None
+    a, b = a.pop(), b.pop()
+    if f0.xreplace({a: b}) != f1 or letter[a] not in keep or letter[b] not in keep:
+        return None
+    return tuple(sorted((letter[a], letter[b]), key=_LETTERS.index))
 
 
 def _axes_in_order(f, symbols: list) -> list:

@@ -266,6 +266,35 @@ def scatter_to(inner: np.ndarray, route: np.ndarray, K: int) -> np.ndarray:
     return out.reshape((C, K) + rest)
 
 
+def pair_axes(a: np.ndarray, i: int, j: int) -> np.ndarray:
+    """``a`` (symmetric in its axes i < j, both of length D) with those two axes replaced, at
+    position i, by one axis of the D(D+1)/2 pairs c <= d: a product x_c x_d of the data is
+    symmetric, so half of it is all there is to multiply (``fold_pairs``, ``unpair_axis``)."""
+    a = np.moveaxis(np.asarray(a), (i, j), (0, 1))
+    iu = np.triu_indices(a.shape[0])
+    return np.moveaxis(a[iu], 0, i)
+
+
+def fold_pairs(w: np.ndarray) -> np.ndarray:
+    """Weights on the last two axes (c, d) folded onto the pairs c <= d of ``pair_axes``:
+    w[c, d] + w[d, c] off the diagonal, w[c, c] on it, so that sum_{c,d} F[c,d] w[c,d] =
+    sum_{c<=d} F[c,d] fold(w)[c,d] for a symmetric F."""
+    w = np.asarray(w, dtype=float)
+    iu = np.triu_indices(w.shape[-1])
+    both = w + np.swapaxes(w, -1, -2)
+    return np.where(iu[0] == iu[1], 0.5, 1.0) * both[..., iu[0], iu[1]]
+
+
+def unpair_axis(t: np.ndarray, i: int, D: int) -> np.ndarray:
+    """The inverse of ``pair_axes`` for a symmetric result: axis i of pairs becomes axes i, i+1."""
+    t = np.moveaxis(np.asarray(t), i, -1)
+    out = np.empty(t.shape[:-1] + (D, D))
+    iu = np.triu_indices(D)
+    out[..., iu[0], iu[1]] = t
+    out[..., iu[1], iu[0]] = t
+    return np.moveaxis(out, (-2, -1), (i, i + 1))
+
+
 def feature_stack(parts: list) -> np.ndarray:
     """Data features stacked feature-major: ``parts`` are (array, nY) with the array's first nY axes
     contracted ones (each of their entries a feature) and the rest the data axes; nY = 0 is one
