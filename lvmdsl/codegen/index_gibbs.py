@@ -176,11 +176,16 @@ class IndexGibbsCodegen:
         parts = []
         for m in members:                      # each member's data with its contracted axes first
             y = m.get("y", "")
+            if m.get("sym"):                   # x_c x_d: the pairs c <= d only (symmetric), gathered in place
+                c_, d_ = m["sym"]
+                ds = m["dspec"]
+                free = next(ch for ch in "WVUTS" if ch not in ds and ch not in A)
+                paired = ds.replace(c_, free).replace(d_, "")
+                data = f"pair_axes({m['data']}, {ds.index(c_)}, {ds.index(d_)})"
+                parts.append(f"(np.einsum({paired + '->' + free + A!r}, {data}), 1)")
+                continue
             data = f"np.einsum({m['dspec'] + '->' + y + A!r}, {m['data']})" if y else m["data"]
-            if m.get("sym"):                   # x_c x_d: the pairs c <= d only (symmetric)
-                parts.append(f"(pair_axes({data}, 0, 1), 1)")
-            else:
-                parts.append(f"({data}, {len(y)})")
+            parts.append(f"({data}, {len(y)})")
         key = "\n".join(parts)
         if key not in self._pre:
             name = f"P[{join_key(cond.name, 'features', len(self._pre))!r}]"

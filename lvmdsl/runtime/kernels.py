@@ -270,8 +270,13 @@ def pair_axes(a: np.ndarray, i: int, j: int) -> np.ndarray:
     """``a`` (symmetric in its axes i < j, both of length D) with those two axes replaced, at
     position i, by one axis of the D(D+1)/2 pairs c <= d: a product x_c x_d of the data is
     symmetric, so half of it is all there is to multiply (``fold_pairs``, ``unpair_axis``)."""
-    a = np.moveaxis(np.asarray(a), (i, j), (0, 1))
-    iu = np.triu_indices(a.shape[0])
+    a = np.asarray(a)
+    D = a.shape[i]
+    iu = np.triu_indices(D)
+    if j == i + 1:                       # adjacent axes: one gather on their flattened pair
+        flat = a.reshape(a.shape[:i] + (D * D,) + a.shape[j + 1:])
+        return np.take(flat, iu[0] * D + iu[1], axis=i)
+    a = np.moveaxis(a, (i, j), (0, 1))
     return np.moveaxis(a[iu], 0, i)
 
 
