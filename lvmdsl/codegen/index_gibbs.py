@@ -180,8 +180,9 @@ class IndexGibbsCodegen:
                 c_, d_ = m["sym"]
                 ds = m["dspec"]
                 free = next(ch for ch in "WVUTS" if ch not in ds and ch not in A)
-                paired = ds.replace(c_, free).replace(d_, "")
-                data = f"pair_axes({m['data']}, {ds.index(c_)}, {ds.index(d_)})"
+                i, j = sorted((ds.index(c_), ds.index(d_)))      # the pairs' axis stands at i
+                paired = ds[:i] + free + ds[i + 1:j] + ds[j + 1:]
+                data = f"pair_axes({m['data']}, {i}, {j})"
                 parts.append(f"(np.einsum({paired + '->' + free + A!r}, {data}), 1)")
                 continue
             data = f"np.einsum({m['dspec'] + '->' + y + A!r}, {m['data']})" if y else m["data"]
@@ -378,10 +379,12 @@ class IndexGibbsCodegen:
             lines += p.lines + [f"op{k} = np.broadcast_to({src}, {full})[0].astype(float)"]
             ops.append(f"op{k}")
             specs.append("".join(letter[x] for x in own))
-        keep = "".join(sorted({ch for sp_ in specs for ch in sp_} & keep_letters, key=lambda ch: _LETTERS.index(ch)))
+        # axes in the order the factors read them (x[n, c] x[n, d]: n, c, d), whatever letters the
+        # term gave them, and letters renamed in that order: one contraction reached from two
+        # terms (a mixture's E-step and its covariance statistic) is computed once
+        used = list(dict.fromkeys(ch for sp_ in specs for ch in sp_))
+        keep = "".join(ch for ch in used if ch in keep_letters)
         self.last_symmetric = _symmetric_pair(data, letter, keep)
-        # letters renamed in their order, so one contraction reached from two terms is computed once
-        used = sorted({ch for sp_ in specs for ch in sp_}, key=_LETTERS.index)
         rn = {ch: _LETTERS[k] for k, ch in enumerate(used)}
         cspecs, ckeep = [''.join(rn[ch] for ch in sp_) for sp_ in specs], ''.join(rn[ch] for ch in keep)
         expr = f"np.einsum({','.join(cspecs) + '->' + ckeep!r}, {', '.join(ops)}, optimize=True)"

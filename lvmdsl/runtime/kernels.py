@@ -271,6 +271,7 @@ def pair_axes(a: np.ndarray, i: int, j: int) -> np.ndarray:
     position i, by one axis of the D(D+1)/2 pairs c <= d: a product x_c x_d of the data is
     symmetric, so half of it is all there is to multiply (``fold_pairs``, ``unpair_axis``)."""
     a = np.asarray(a)
+    i, j = min(i, j), max(i, j)
     D = a.shape[i]
     iu = np.triu_indices(D)
     if j == i + 1:                       # adjacent axes: one gather on their flattened pair
