@@ -154,12 +154,7 @@ class IndexEMCodegen(IndexGibbsCodegen):
         """The precomputed product ``key`` (letters ``spec``) on its pairs c <= d of the symmetric
         letters ``pair``, named once in precompute; its spec with the pair as the letter PAIR."""
         i, j = sorted((spec.index(pair[0]), spec.index(pair[1])))     # the pairs' axis stands at i
-        name = f"{key[:-2]}.pairs']"
-        body = f"pair_axes({key}, {i}, {j})"
-        if body not in self._pre:
-            self.pre_blocks.append((name, [f"{name} = {body}   # x_c x_d for c <= d: symmetric"]))
-            self._pre[body] = name
-        return self._pre[body], spec[:i] + PAIR + spec[i + 1:j] + spec[j + 1:]
+        return self.paired_block(key, i, j), spec[:i] + PAIR + spec[i + 1:j] + spec[j + 1:]
 
     def stats_all(self) -> str:
         fn = _Fn("stats_all(S, E, D, DI, Z, P)", "Every M-step's statistics, each computed once.")

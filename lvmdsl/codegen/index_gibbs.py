@@ -182,7 +182,7 @@ class IndexGibbsCodegen:
                 free = next(ch for ch in "WVUTS" if ch not in ds and ch not in A)
                 i, j = sorted((ds.index(c_), ds.index(d_)))      # the pairs' axis stands at i
                 paired = ds[:i] + free + ds[i + 1:j] + ds[j + 1:]
-                data = f"pair_axes({m['data']}, {i}, {j})"
+                data = self.paired_block(m["data"], i, j)
                 parts.append(f"(np.einsum({paired + '->' + free + A!r}, {data}), 1)")
                 continue
             data = f"np.einsum({m['dspec'] + '->' + y + A!r}, {m['data']})" if y else m["data"]
@@ -368,6 +368,16 @@ class IndexGibbsCodegen:
             ops.append(f"{prefix}{k}")
             specs.append("Z" + "".join(letter[x] for x in own))
         return ops, specs, lines
+
+    def paired_block(self, key: str, i: int, j: int) -> str:
+        """The precomputed product ``key``, symmetric in its axes i < j, on its pairs c <= d only
+        (axis i), named once in precompute for every term that reads it."""
+        body = f"pair_axes({key}, {i}, {j})"
+        if body not in self._pre:
+            name = f"{key[:-2]}.pairs']"
+            self.pre_blocks.append((name, [f"{name} = {body}   # x_c x_d for c <= d: symmetric"]))
+            self._pre[body] = name
+        return self._pre[body]
 
     def _precompute(self, data, letter, sizes, keep_letters, target):
         """Contract the data factors of a term over the indices nothing else uses; name it in P."""
