@@ -29,6 +29,7 @@ import copy
 import sympy as sp
 
 from ..derive.index_conditionals import IndexConditional
+from ..families.base import Stat
 from ..derive.index_expect import LatentExpectations
 from ..rules.index_conjugate import plate_sum, target_atoms
 from ..symbolic.canon import merge
@@ -99,10 +100,13 @@ class IndexEMCodegen(IndexGibbsCodegen):
         if cond.rule == "enumeration":
             rest = [merge([t for f in cond.factors for t in plate_sum(cond.target, f, [
                 u for u in f.terms if not target_atoms(u.coef, cond.name)])])]
-            parts.append(self.natural(cond, natural=rest, signature=f"constant_{n}(S, D, DI, Z, P)",
-                                      doc=f"The terms of the factors of {cond.name} free of it, at every state "
-                                          "(log-weights are then full log-densities)."))
-            fn.add(f"return natural_{n}(S, D, DI, Z, P)[0] + constant_{n}(S, D, DI, Z, P)[0]")
+            flat = copy.copy(cond)             # no state axis: the same value at every state
+            flat.rule, flat.stats = "constant", [Stat(sp.Integer(1))]
+            parts.append(self.natural(flat, natural=rest, signature=f"constant_{n}(S, D, DI, Z, P)",
+                                      doc=f"The terms of the factors of {cond.name} free of it, one value for "
+                                          "every state (log-weights are then full log-densities)."))
+            fn.add(f"eta = natural_{n}(S, D, DI, Z, P)[0]", f"eta += constant_{n}(S, D, DI, Z, P)[0]",
+                   "return eta")
         else:
             fn.add(f"return natural_{n}(S, D, DI, Z, P)")
         return "\n\n\n".join(parts + [fn.text()])
