@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 import lvmdsl as lv
+from sweep_timing import sweep_seconds
 
 
 def model():
@@ -64,15 +65,7 @@ def main():
     res = lv.infer(model(), data=data, draws=a.sweeps, tune=0, chains=1, progress=False)
     public = time.perf_counter() - t0
 
-    from lvmdsl.runtime.gibbs import GibbsProgram
-    from lvmdsl.runtime.initial import initial_state
-    prog = GibbsProgram(d, data, 1)
-    S = initial_state(prog.model, prog.env, prog.sizes, 1, np.random.default_rng(1), None)
-    g = np.random.default_rng(2)
-    t0 = time.perf_counter()
-    for i in range(a.sweeps):
-        prog.sweep(S, g, i)
-    ours = (time.perf_counter() - t0) / a.sweeps
+    ours = sweep_seconds(d, data, a.sweeps)
 
     t0 = time.perf_counter()
     hand_written(X, y, a.sweeps, np.random.default_rng(3))

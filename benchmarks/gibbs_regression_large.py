@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 
-import lvmdsl as lv  # noqa: E402
+import lvmdsl as lv
+from sweep_timing import sweep_seconds  # noqa: E402
 from models import linear_regression as model  # noqa: E402  (w ~ N(0, 10 I), tau ~ Gamma(1, 1))
 
 
@@ -58,15 +59,7 @@ def main():
     res = lv.infer(model(a.D), data=data, draws=a.sweeps, tune=0, chains=1, progress=False)
     public = time.perf_counter() - t0
 
-    from lvmdsl.runtime.gibbs import GibbsProgram
-    from lvmdsl.runtime.initial import initial_state
-    prog = GibbsProgram(lv.derive(model(a.D)), data, 1)
-    S = initial_state(prog.model, prog.env, prog.sizes, 1, np.random.default_rng(1), None)
-    g = np.random.default_rng(2)
-    t0 = time.perf_counter()
-    for i in range(a.sweeps):
-        prog.sweep(S, g, i)
-    ours = (time.perf_counter() - t0) / a.sweeps
+    ours = sweep_seconds(lv.derive(model(a.D)), data, a.sweeps)
 
     t0 = time.perf_counter()
     hand_written(X, y, a.sweeps, np.random.default_rng(3))

@@ -154,13 +154,14 @@ class EMDerivation:
         for l in self.latent:
             c, v = self.d[l], self.model.variables[l]
             idx = ", ".join(str(plate_symbol(p)) for p in v.plates)
-            el = f"{l}[{idx}]" if idx else l
-            if c.rule == "enumeration":
-                lines.append(f"r_{l}[{idx + ', ' if idx else ''}k] = E[[{el} = k]] = p({el} = k | data, theta_old)")
-            else:
-                stats = c.family.sufficient_stats(c.element, None)
-                lines.append(f"E[T({el})] for T = ({', '.join(show(t) for t in stats)}) under {el} | data, theta_old")
+            lines.append(self.expectation_line(l, c, f"{l}[{idx}]" if idx else l, idx))
         return lines
+
+    def expectation_line(self, l: str, c, el: str, idx: str) -> str:
+        if c.rule == "enumeration":
+            return f"r_{l}[{idx + ', ' if idx else ''}k] = E[[{el} = k]] = p({el} = k | data, theta_old)"
+        stats = c.family.sufficient_stats(c.element, None)
+        return f"E[T({el})] for T = ({', '.join(show(t) for t in stats)}) under {el} | data, theta_old"
 
     def m_step(self, name: str) -> dict:
         """The M-step of one parameter: statistics, expected natural parameters, the solution."""

@@ -78,19 +78,12 @@ class IndexEMDerivation(EMDerivation):
             out.append((v.name, [Term(t.coef.xreplace(self._display), t.bound) for t in terms]))
         return out
 
-    def expectations(self) -> list[str]:
-        lines = []
-        for l in self.latent:
-            c, v = self.d[l], self.model.variables[l]
-            idx = ", ".join(str(plate_symbol(p)) for p in v.plates)
-            el = f"{l}[{idx}]" if idx else l
-            if c.rule == "enumeration":
-                lines.append(f"r_{l}[{idx + ', ' if idx else ''}s] = q({el} = s) = p({el} = s | data, theta_old), "
-                             f"for each of the {c.n_states} states s")
-            else:
-                names = [self.ex.display[self.ex.labels[(l, j)]] for j in range(len(c.stats))]
-                lines.append(f"{', '.join(names)} under {el} | data, theta_old ({c.family.name})")
-        return lines
+    def expectation_line(self, l: str, c, el: str, idx: str) -> str:
+        if c.rule == "enumeration":
+            return (f"r_{l}[{idx + ', ' if idx else ''}s] = q({el} = s) = p({el} = s | data, theta_old), "
+                    f"for each of the {c.n_states} states s")
+        names = [self.ex.display[self.ex.labels[(l, j)]] for j in range(len(c.stats))]
+        return f"{', '.join(names)} under {el} | data, theta_old ({c.family.name})"
 
     def m_step(self, name: str) -> dict:
         cond = self.d[name]
