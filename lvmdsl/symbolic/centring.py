@@ -221,7 +221,7 @@ def _split(t: Term, varying: set, sums: dict, scalars: set = frozenset()):
 def _polynomial(t) -> bool:
     if t.atoms(sp.Function) - t.atoms(sp.KroneckerDelta):
         return False
-    return all(p.exp.is_Integer and p.exp > 0 for p in t.atoms(sp.Pow))
+    return all(p.exp.is_Integer and p.exp != 0 for p in t.atoms(sp.Pow))   # 1/var: a rational function factors too
 
 
 def _compact(poly, centre_symbols: set, keep: set = frozenset()) -> list:
@@ -250,7 +250,7 @@ def _plates(terms: list[Term]) -> dict:
     seen: dict = {}
     for t in terms:
         for b, n in t.bound:
-            if isinstance(n, sp.Symbol):
+            if isinstance(n, sp.Symbol) or (isinstance(n, sp.Integer) and n > 1):   # a plate of fixed size too
                 seen.setdefault(n, set()).add(b)
     return {n: bs.pop() for n, bs in seen.items() if len(bs) == 1}
 
@@ -263,7 +263,11 @@ def _uncontract(t: Term, plates: dict) -> Term:
         if b in {x for x, _ in bound}:
             continue
         rest = coef / n
-        if not rest.has(n) and sp.Mul.make_args(coef).count(n) == 1:
+        if n.is_Integer:                # a fixed size: when it divides the numerical factor (5 N x~m**2 / 2)
+            c = coef.as_coeff_Mul()[0]
+            if c.is_Rational and c != 0 and sp.Rational(c).p % int(n) == 0:
+                coef, bound = rest, bound + [(b, n)]
+        elif not rest.has(n) and sp.Mul.make_args(coef).count(n) == 1:
             coef, bound = rest, bound + [(b, n)]
     return Term(coef, tuple(bound))
 
@@ -328,7 +332,8 @@ def _same(old: list[Term], new: list[Term], names: set, data: dict) -> bool:
         acc = {}
         for t in merge(canonical(sp.Add(*[x.to_sympy() for x in ts]))):
             c, r = t.coef.as_coeff_Mul()
-            acc[(r, t.bound)] = acc.get((r, t.bound), 0) + c
+            b = tuple(sorted(t.bound, key=str))          # the order of the summed indices is no difference
+            acc[(r, b)] = acc.get((r, b), 0) + c
         return {k: v for k, v in acc.items() if v != 0}
     back = []
     for t in new:
