@@ -118,3 +118,26 @@ def test_diagonal_mixture_with_columns_at_different_offsets_repeats_the_unshifte
     p, mu, var = (moved["params"][k][0] for k in ("pi", "mu", "var"))
     dens = np.log(p) + stats.norm.logpdf((x + shift)[:, None, :], mu, np.sqrt(var)).sum(-1)
     assert abs(np.logaddexp.reduce(dens, axis=1).sum() - moved["loglik"][0, -1]) < 1e-6
+
+
+def test_an_empty_full_covariance_component_is_held_not_a_numpy_error():
+    """Two of three full-covariance components start far from every point: their responsibilities
+    are 0, so mu's M-step solves P m = h with P = 0.  The array-level M-step raised numpy's
+    LinAlgError('Singular matrix'); now the singular blocks are NaN, held at their previous values
+    with an EMWarning, and the fit is the single Gaussian's closed form."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    import em_models as em
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(100, 2))
+    init = {"pi": np.ones(3) / 3, "mu": np.array([[0.0, 0], [100.0, 100], [-100, -100]]),
+            "cov": np.stack([np.eye(2)] * 3)}
+    with pytest.warns(lv.EMWarning, match="empty or collapsing"):
+        res = lv.infer(em.gmm_full(3, 2), {"x": x}, method="em", init=init, progress=False, max_iter=50)
+    np.testing.assert_allclose(res.params["pi"], [1.0, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(res.params["mu"][0], x.mean(0), atol=1e-12)
+    np.testing.assert_allclose(res.params["mu"][1:], init["mu"][1:])
+    np.testing.assert_allclose(res.params["cov"][0], np.cov(x.T, bias=True), atol=1e-12)
+    ll = stats.multivariate_normal(x.mean(0), np.cov(x.T, bias=True)).logpdf(x).sum()
+    assert abs(res.loglik[-1] - ll) < 1e-8

@@ -124,8 +124,21 @@ class MultivariateNormal(Family):
         return [m, S + m[..., :, None] * m[..., None, :]]
 
     def index_argmax_natural(self, eta):
-        """The mean P^-1 h: Q = h'x - x'Px/2 is maximised where P x = h."""
-        return self.index_from_natural(eta)["mean"]
+        """The mean P^-1 h: Q = h'x - x'Px/2 is maximised where P x = h.  A singular P (an EM
+        component with no responsibility) gives NaN there, which EM holds at its previous value."""
+        try:
+            return self.index_from_natural(eta)["mean"]
+        except np.linalg.LinAlgError:
+            h, J = (np.asarray(e, float) for e in eta)
+            P = -(J + np.swapaxes(J, -1, -2))
+            Pf, hf = P.reshape((-1,) + P.shape[-2:]), np.broadcast_to(h, P.shape[:-1]).reshape(-1, P.shape[-1])
+            out = np.full(hf.shape, np.nan)
+            for i in range(len(Pf)):
+                try:
+                    out[i] = np.linalg.solve(Pf[i], hf[i])
+                except np.linalg.LinAlgError:
+                    pass
+            return out.reshape(P.shape[:-1])
 
     def index_natural_meaning(self, names):
         h, J = names
