@@ -98,7 +98,10 @@ class Dirichlet(Family):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (special.gammaln(a.sum(-1)) - special.gammaln(a).sum(-1)
                    + special.xlogy(a - 1, x).sum(-1))
-        return np.where(self.in_support(x, p), out, -np.inf)
+        # on a face of the simplex (x_k = 0) the density is the limit where alpha_k >= 1 (finite at
+        # alpha_k = 1: EM's MAP of an empty component under a flat prior), +inf below (left out)
+        face = np.all(np.isfinite(x) & ((x > 0) | ((x == 0) & (a >= 1))), axis=-1) & np.isclose(x.sum(-1), 1)
+        return np.where(face, out, -np.inf)
 
     def sample(self, rng, p, size=()):
         a = as_float(p)["alpha"]
