@@ -100,6 +100,10 @@ class IndexEMCodegen(IndexGibbsCodegen):
         if cond.rule == "enumeration":
             rest = [merge([t for f in cond.factors for t in plate_sum(cond.target, f, [
                 u for u in f.terms if not target_atoms(u.coef, cond.name)])])]
+            if self.centre:                    # -y^2/2 + y c - c^2/2 cancels for data far from zero
+                rest, used = centre_terms(rest[0], data_plate_dims(self.model), self.state)
+                rest = [rest]
+                self.centred |= used
             flat = copy.copy(cond)             # no state axis: the same value at every state
             flat.rule, flat.stats = "constant", [Stat(sp.Integer(1))]
             parts.append(self.natural(flat, natural=rest, signature=f"constant_{n}(S, D, DI, Z, P)",
