@@ -193,3 +193,9 @@ def test_ard_evidence_maximisation_matches_a_direct_maximiser_of_the_evidence():
     assert fit.loglik[-1] == pytest.approx(-ref.fun, rel=1e-10)
     np.testing.assert_allclose(np.ravel(fit.params["alpha"]), np.exp(ref.x[:D]), rtol=1e-3)
     assert float(np.ravel(fit.params["tau"])[0]) == pytest.approx(np.exp(ref.x[D]), rel=1e-4)
+
+
+def test_explain_of_a_name_that_is_neither_latent_nor_parameter_is_a_model_error():
+    e = lv.derive(em.gmm_1d(3), method="em")
+    with pytest.raises(lv.ModelError, match="'nope' is neither a latent"):
+        e.explain("nope")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..explain.notation import show, show_latex
+from ..frontend.expr import ModelError
 from ..rules.conjugate import lower_factor, target_atoms
 from ..symbolic.lower import plate_symbol, size_symbol
 from .conditionals import Conditional
@@ -39,7 +40,8 @@ class EMDerivation:
         if name in self.latent:
             return "E-step of " + name + ": its complete conditional given the parameters.\n" + self.d.explain(name)
         if name not in self.params:
-            raise KeyError(f"{name!r} is neither a latent nor a parameter here")
+            raise ModelError(f"{name!r} is neither a latent ({', '.join(self.latent) or 'none'}) nor a parameter "
+                             f"({', '.join(self.params)}) of this EM derivation")
         ms = self.m_step(name)
         lines = [f"M-step of {name}: maximise Q over {name}; the terms of Q that contain it are linear in "
                  f"T = ({', '.join(show(t) for t in ms['stats'])}):"]
