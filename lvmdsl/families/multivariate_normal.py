@@ -133,11 +133,9 @@ class MultivariateNormal(Family):
             P = -(J + np.swapaxes(J, -1, -2))
             Pf, hf = P.reshape((-1,) + P.shape[-2:]), np.broadcast_to(h, P.shape[:-1]).reshape(-1, P.shape[-1])
             out = np.full(hf.shape, np.nan)
-            for i in range(len(Pf)):
-                try:
-                    out[i] = np.linalg.solve(Pf[i], hf[i])
-                except np.linalg.LinAlgError:
-                    pass
+            ok = np.linalg.matrix_rank(Pf) == P.shape[-1]       # the blocks with a unique maximiser
+            if ok.any():
+                out[ok] = np.linalg.solve(Pf[ok], hf[ok][..., None])[..., 0]
             return out.reshape(P.shape[:-1])
 
     def index_natural_meaning(self, names):
