@@ -199,3 +199,20 @@ def test_explain_of_a_name_that_is_neither_latent_nor_parameter_is_a_model_error
     e = lv.derive(em.gmm_1d(3), method="em")
     with pytest.raises(lv.ModelError, match="'nope' is neither a latent"):
         e.explain("nope")
+
+
+def test_products_too_large_to_hold_are_chunked_with_the_same_fit():
+    """When the data's precomputed products would pass the memory budget, array-level EM runs in
+    chunks (measured per data point) and gives the same fit as holding them whole."""
+    rng = np.random.default_rng(5)
+    X = np.concatenate([rng.normal(-2, 1, size=(300, 3)), rng.normal(2, 1, size=(300, 3))])
+    prog = EMProgram(lv.derive(em.gmm_full(2, 3)), {"x": X}, 1)
+    assert prog.auto_chunk() is None                                  # small: held whole
+    chunk = prog._index_chunk(whole=10_000, part=4_000)
+    assert chunk is not None and chunk < 600
+    init = {"pi": np.full(2, 0.5), "mu": X[[0, 599]], "cov": np.broadcast_to(np.eye(3), (2, 3, 3)).copy()}
+    whole = run_em(prog, init, 15, 0.0, 0, False, chunk=0)
+    parts = run_em(EMProgram(lv.derive(em.gmm_full(2, 3)), {"x": X}, 1), init, 15, 0.0, 0, False, chunk=chunk)
+    np.testing.assert_allclose(parts["loglik"], whole["loglik"], rtol=1e-10)
+    for p in whole["params"]:
+        np.testing.assert_allclose(parts["params"][p], whole["params"][p], rtol=1e-8, atol=1e-12)
