@@ -93,7 +93,7 @@ class LatentExpectations:
                 swap[a] = s
                 bound.append((s, sp.Integer(cond.n_states)))
                 coef = coef * sp.IndexedBase(self.labels[(name, 0)])[tuple(lead) + (s,)]
-            c = contract(Term(_replace(coef, swap), tuple(bound)))
+            c = contract(Term(coef.xreplace(swap), tuple(bound)))   # also as indices: mu[z[n]] -> mu[s]
             return [] if c is None else [c]
         leads = {_lead(a, m) for a in atoms}
         if len(leads) > 1:
@@ -119,11 +119,6 @@ class LatentExpectations:
         bound = tuple(c.bound) + tuple((rename[i], n) for i, n in cond.stats[j].indices)
         out = contract(Term(c.coef.xreplace(rename).xreplace({hold: entry}), bound))
         return [] if out is None else [out]
-
-
-def _replace(expr, swap: dict):
-    """Replace latent atoms, including those used as indices of other arrays (mu[z[n]])."""
-    return expr.xreplace(swap)
 
 
 def _free_label(base: str, taken: set) -> str:
